@@ -1,0 +1,29 @@
+"""The integration tests run against the four *built wheels* installed in one venv."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from pathlib import Path
+
+import pytest
+
+PACKAGES = {
+    "torchph-lite": "torchph_lite",
+    "e2-steerable": "e2_steerable",
+    "semiconv-nd": "semiconv_nd",
+    "hourglass-layer": "hourglass_layer",
+}
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run against editable or source-tree imports: only installed wheels count."""
+    for distribution, module in PACKAGES.items():
+        dist = importlib.metadata.distribution(distribution)
+        direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
+        if direct_url.get("dir_info", {}).get("editable", False):
+            raise pytest.UsageError(f"{distribution} is an editable install; install the wheel")
+        imported = Path(__import__(module).__file__).resolve()
+        if REPO / "packages" in imported.parents:
+            raise pytest.UsageError(f"{module} imports from the source tree ({imported})")

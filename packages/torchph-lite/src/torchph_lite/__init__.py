@@ -3,7 +3,7 @@
 Subpackages:
     * :mod:`torchph_lite.nn`: barcode vectorization layers (SLayers) and batching helpers.
     * :mod:`torchph_lite.pershom`: differentiable Vietoris-Rips persistent homology (CPU and CUDA).
-    * :mod:`torchph_lite.plot`: persistence diagram, barcode and SLayer plots (needs the ``plot`` extra).
+    * :mod:`torchph_lite.plot`: diagram, barcode and SLayer plots (the ``plot`` extra).
 
 Subpackages are imported on first access, so ``import torchph_lite`` stays cheap.
 """

@@ -3,7 +3,8 @@
 The vendored copies under ``src/<import>/_vendor/`` are committed files written by
 ``nox -s vendor``. Inside the monorepo this hook compares each copy with its source in
 ``../../shared`` and fails the build on any drift. Building from an unpacked sdist (which has a
-``PKG-INFO``) or from a checkout without ``shared/`` is not checked: there is nothing to compare with.
+``PKG-INFO``) or from a checkout without ``shared/`` is not checked: there is nothing to
+compare with.
 """
 
 from __future__ import annotations

@@ -1,0 +1,375 @@
+"""The abstract :class:`Group`: elements, composition, irreps and the representations built on them.
+
+Concrete groups (:mod:`.cyclic`, :mod:`.dihedral`, :mod:`.so2`, :mod:`.o2`) only describe their
+elements, their irreps and their subgroups; everything generic (regular, quotient and induced
+representations, restriction to subgroups) lives here and works from those descriptions.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+
+from e2_steerable.group import _linalg
+from e2_steerable.group.irrep import IrreducibleRepresentation
+from e2_steerable.group.representation import Representation
+
+__all__ = ["Group", "SubgroupMap"]
+
+Element = Any
+
+
+class SubgroupMap:
+    """Picklable map between the elements of a subgroup and those of its parent.
+
+    ``SubgroupMap(parent, sub_id, "parent")`` sends a subgroup element to the parent's element;
+    ``SubgroupMap(parent, sub_id, "child")`` sends a parent element to the subgroup's element, or to
+    ``None`` when it is not in the subgroup.
+
+    Example:
+        >>> from e2_steerable.group import cyclic_group
+        >>> _, parent_map, child_map = cyclic_group(8).subgroup(4)
+        >>> parent_map(1), child_map(2), child_map(1)
+        (2, 1, None)
+    """
+
+    def __init__(self, parent: Group, sub_id: Hashable, direction: str) -> None:
+        if direction not in ("parent", "child"):
+            raise ValueError(f"direction: expected 'parent' or 'child', got {direction!r}")
+        self.parent = parent
+        self.sub_id = sub_id
+        self.direction = direction
+
+    def __call__(self, element: Element) -> Element:
+        if self.direction == "parent":
+            return self.parent._to_parent(self.sub_id, element)
+        return self.parent._to_child(self.sub_id, element)
+
+    def __repr__(self) -> str:
+        return f"SubgroupMap({self.parent.name}, {self.sub_id!r}, {self.direction!r})"
+
+
+class Group(ABC):
+    """A compact group with a finite list of real irreps (all of them, or up to a frequency).
+
+    Attributes:
+        name: the group's name, e.g. ``"C8"``, ``"D4"``, ``"SO(2)"``.
+        continuous: whether the group is a Lie group (SO(2), O(2)) rather than finite.
+        abelian: whether the group is commutative.
+        representations: every representation built on this group so far, by name.
+    """
+
+    def __init__(self, name: str, continuous: bool, abelian: bool) -> None:
+        self.name = name
+        self.continuous = continuous
+        self.abelian = abelian
+        self.representations: dict[str, Representation] = {}
+        self._irreps: dict[str, IrreducibleRepresentation] = {}
+        self._irrep_by_id: dict[Hashable, IrreducibleRepresentation] = {}
+        self._restricted_irreps: dict[tuple[str, Hashable], tuple[list[str], np.ndarray]] = {}
+
+    # ----------------------------------------------------------------------------------------
+    # what a concrete group must describe
+    # ----------------------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def identity(self) -> Element:
+        """The identity element."""
+
+    @abstractmethod
+    def combine(self, e1: Element, e2: Element) -> Element:
+        """The product ``e1 · e2`` (apply ``e2`` first, then ``e1``)."""
+
+    @abstractmethod
+    def inverse(self, element: Element) -> Element:
+        """The inverse of ``element``."""
+
+    @abstractmethod
+    def is_element(self, element: Element) -> bool:
+        """Whether ``element`` is a valid element of this group."""
+
+    @abstractmethod
+    def equal(self, e1: Element, e2: Element, atol: float = 1e-7) -> bool:
+        """Whether two elements are the same (up to ``atol`` for continuous coordinates)."""
+
+    @abstractmethod
+    def testing_elements(self) -> list[Element]:
+        """A finite list of elements used to test equivariance (all elements of a finite group)."""
+
+    @abstractmethod
+    def _irrep_ids(self) -> list[Hashable]:
+        """Ids of the irreps this group lists, in the canonical order."""
+
+    @abstractmethod
+    def _build_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+        """Create the irrep with this id (called once per id)."""
+
+    @abstractmethod
+    def irrep_matrix(self, irrep_id: Hashable, element: Element) -> np.ndarray:
+        """The matrix of the irrep ``irrep_id`` at ``element``."""
+
+    @abstractmethod
+    def _subgroup(self, sub_id: Hashable) -> Group:
+        """The abstract subgroup identified by ``sub_id`` (raises ValueError for unknown ids)."""
+
+    @abstractmethod
+    def _to_parent(self, sub_id: Hashable, element: Element) -> Element:
+        """Send an element of subgroup ``sub_id`` to this group."""
+
+    @abstractmethod
+    def _to_child(self, sub_id: Hashable, element: Element) -> Element | None:
+        """Send an element of this group to subgroup ``sub_id``, or ``None`` if it is not there."""
+
+    def _solver_elements(self) -> list[Element]:
+        """Elements whose constraints characterise intertwiners (all of them for finite groups)."""
+        return self.testing_elements()
+
+    # ----------------------------------------------------------------------------------------
+    # generic API
+    # ----------------------------------------------------------------------------------------
+    @property
+    def elements(self) -> list[Element] | None:
+        """All elements of a finite group (``None`` for continuous groups)."""
+        return None
+
+    def order(self) -> int:
+        """Number of elements, or ``-1`` for a continuous group."""
+        elements = self.elements
+        return -1 if elements is None else len(elements)
+
+    @property
+    def irreps(self) -> dict[str, IrreducibleRepresentation]:
+        """The irreps of this group by name, in the canonical order."""
+        return {irr.name: irr for irr in (self._get_irrep(i) for i in self._irrep_ids())}
+
+    def _get_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+        irr = self._irrep_by_id.get(irrep_id)
+        if irr is None:
+            irr = self._build_irrep(irrep_id)
+            self._irrep_by_id[irrep_id] = irr
+            self._irreps[irr.name] = irr
+            self.representations.setdefault(irr.name, irr)
+        return irr
+
+    def irrep(self, *irrep_id: Any) -> IrreducibleRepresentation:
+        """The irrep with the given id (a frequency, or ``(flip_frequency, frequency)``).
+
+        Raises:
+            ValueError: if no irrep has this id.
+        """
+        key: Hashable = irrep_id[0] if len(irrep_id) == 1 else tuple(irrep_id)
+        return self._get_irrep(key)
+
+    @property
+    def trivial_representation(self) -> IrreducibleRepresentation:
+        """The trivial (one-dimensional, constant) representation."""
+        return self._get_irrep(self._irrep_ids()[0])
+
+    def _register(self, rep: Representation) -> Representation:
+        existing = self.representations.get(rep.name)
+        if existing is not None:
+            return existing
+        self.representations[rep.name] = rep
+        return rep
+
+    @property
+    def regular_representation(self) -> Representation:
+        """The regular representation (permutation of the group elements); finite groups only.
+
+        Its change of basis is the orthogonal matrix of the Fourier transform on the group: every
+        irrep appears ``size / sum_of_squares_constituents`` times, in the canonical irrep order.
+        """
+        if self.continuous:
+            raise ValueError(
+                f"regular_representation: the group {self.name} is continuous and has no (finite) "
+                "regular representation"
+            )
+        if "regular" in self.representations:
+            return self.representations["regular"]
+        elements = self.elements
+        assert elements is not None
+        n = len(elements)
+        irreps: list[str] = []
+        columns = []
+        for irr in self.irreps.values():
+            copies = irr.size // irr.sum_of_squares_constituents
+            mats = np.stack([irr(g) for g in elements])  # (n, d, d)
+            for c in range(copies):
+                irreps.append(irr.name)
+                columns.append(np.sqrt(irr.size) * mats[:, :, c])
+        q = np.concatenate(columns, axis=1) / np.sqrt(n)
+        nonlinearities = {"pointwise", "norm", "gated", "concatenated"}
+        if self.abelian:
+            nonlinearities.add("vectorfield")
+        rep = Representation(self, "regular", irreps, q, nonlinearities, change_of_basis_inv=q.T)
+        return self._register(rep)
+
+    def _coset_representatives(self, sub_id: Hashable) -> list[Element]:
+        elements = self.elements
+        if elements is None:
+            raise ValueError(
+                f"quotient/induced representations are only available for finite groups, not "
+                f"{self.name}"
+            )
+        reps: list[Element] = []
+        covered: list[Element] = []
+        sub = self._subgroup(sub_id)
+        sub_elements = [self._to_parent(sub_id, h) for h in (sub.elements or [])]
+        for g in elements:
+            if any(self.equal(g, c) for c in covered):
+                continue
+            reps.append(g)
+            covered.extend(self.combine(g, h) for h in sub_elements)
+        return reps
+
+    def induced_representation(self, subgroup_id: Hashable, repr: Representation) -> Representation:
+        """The representation induced from ``repr`` of the subgroup ``subgroup_id``; finite groups.
+
+        Args:
+            subgroup_id: the id of the subgroup (see :meth:`subgroup`).
+            repr: a representation of that subgroup.
+
+        Returns:
+            The induced representation, named ``induced[<id>][<repr name>]``, decomposed into
+            irreps of this group.
+        """
+        sub, _, child_map = self.subgroup(subgroup_id)
+        if repr.group != sub:
+            raise ValueError(
+                f"induced_representation: `repr` must belong to the subgroup {sub.name} of id "
+                f"{subgroup_id!r}, got a representation of {repr.group.name}"
+            )
+        name = f"induced[{subgroup_id}][{repr.name}]"
+        if name in self.representations:
+            return self.representations[name]
+        cosets = self._coset_representatives(subgroup_id)
+        d = repr.size
+        k = len(cosets)
+
+        def matrix(g: Element) -> np.ndarray:
+            out = np.zeros((k * d, k * d))
+            for i, ri in enumerate(cosets):
+                for j, rj in enumerate(cosets):
+                    h = child_map(self.combine(self.inverse(ri), self.combine(g, rj)))
+                    if h is not None:
+                        out[i * d : (i + 1) * d, j * d : (j + 1) * d] = repr(h)
+            return out
+
+        elements = self.elements
+        assert elements is not None
+        mats = {i: matrix(g) for i, g in enumerate(elements)}
+        irreps, q = _linalg.decompose(self, [mats[i] for i in range(len(elements))], elements)
+        nonlinearities = {"norm", "gated", "concatenated"}
+        nonlinearities.add(f"induced_norm_{d}")
+        nonlinearities.add(f"induced_gated_{d}")
+        if repr.is_trivial():
+            nonlinearities |= {"pointwise", "induced_gate"}
+        rep = Representation(self, name, irreps, q, nonlinearities)
+        return self._register(rep)
+
+    def quotient_representation(self, subgroup_id: Hashable) -> Representation:
+        """The permutation representation on the cosets ``G/H`` of the subgroup ``subgroup_id``.
+
+        Example:
+            >>> from e2_steerable.group import cyclic_group
+            >>> rep = cyclic_group(8).quotient_representation(2)
+            >>> rep.name, rep.size, rep.irreps
+            ('quotient[2]', 4, ['irrep_0', 'irrep_2', 'irrep_4'])
+        """
+        name = f"quotient[{subgroup_id}]"
+        if name in self.representations:
+            return self.representations[name]
+        sub, _, _ = self.subgroup(subgroup_id)
+        induced = self.induced_representation(subgroup_id, sub.trivial_representation)
+        rep = Representation(
+            self,
+            name,
+            induced.irreps,
+            induced.change_of_basis,
+            induced.supported_nonlinearities | {"pointwise"},
+            change_of_basis_inv=induced.change_of_basis_inv,
+        )
+        return self._register(rep)
+
+    def subgroup(self, id: Hashable) -> tuple[Group, SubgroupMap, SubgroupMap]:
+        """The subgroup ``id`` with the maps between its elements and this group's.
+
+        Returns:
+            ``(subgroup, parent_map, child_map)``: ``parent_map`` sends a subgroup element into
+            this group, ``child_map`` sends an element of this group into the subgroup (``None``
+            when it is not in the subgroup).
+
+        Raises:
+            ValueError: if ``id`` does not identify a subgroup.
+        """
+        sub = self._subgroup(id)
+        return sub, SubgroupMap(self, id, "parent"), SubgroupMap(self, id, "child")
+
+    def _restrict_irrep(self, irrep_name: str, sub_id: Hashable) -> tuple[list[str], np.ndarray]:
+        key = (irrep_name, sub_id)
+        cached = self._restricted_irreps.get(key)
+        if cached is not None:
+            return cached
+        sub, parent_map, _ = self.subgroup(sub_id)
+        irrep = self._irreps[irrep_name]
+        frequency = int(irrep.attributes.get("frequency", 0))
+        if sub.continuous and getattr(sub, "maximum_frequency", frequency) < frequency:
+            sub.maximum_frequency = frequency  # type: ignore[attr-defined]  # list enough irreps
+        sub_elements = sub._solver_elements()
+        mats = [irrep(parent_map(h)) for h in sub_elements]
+        result = _linalg.decompose(sub, mats, sub_elements)
+        self._restricted_irreps[key] = result
+        return result
+
+    def restrict_representation(self, id: Hashable, repr: Representation) -> Representation:
+        """Restrict ``repr`` to the subgroup ``id``, decomposed into the subgroup's irreps."""
+        if repr.group != self:
+            raise ValueError(
+                f"restrict_representation: `repr` belongs to {repr.group.name}, not to {self.name}"
+            )
+        sub, _, _ = self.subgroup(id)
+        irreps: list[str] = []
+        blocks = []
+        for name in repr.irreps:
+            sub_irreps, q = self._restrict_irrep(name, id)
+            irreps.extend(sub_irreps)
+            blocks.append(q)
+        q_total = repr.change_of_basis @ _linalg.block_diag(blocks)
+        nonlinearities = set(repr.supported_nonlinearities) & {
+            "pointwise",
+            "norm",
+            "gated",
+            "concatenated",
+        }
+        if repr.is_trivial():
+            nonlinearities.add("gate")
+        name = f"restricted_{repr.name}|[{self.name}:{id}]"
+        if name in sub.representations:
+            return sub.representations[name]
+        return sub._register(Representation(sub, name, irreps, q_total, nonlinearities))
+
+    # ----------------------------------------------------------------------------------------
+    # identity and pickling
+    # ----------------------------------------------------------------------------------------
+    @abstractmethod
+    def _factory(self) -> tuple[Any, tuple]:
+        """``(factory_function, args)`` that rebuilds this (cached) group."""
+
+    def __reduce__(self) -> tuple[Any, tuple]:
+        return self._factory()
+
+    @abstractmethod
+    def _key(self) -> Hashable:
+        """Identity of the group (two groups with equal keys are the same group)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Group) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return self.name

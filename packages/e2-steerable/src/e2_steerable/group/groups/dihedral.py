@@ -1,0 +1,165 @@
+"""The dihedral group :math:`D_N` of rotations by multiples of :math:`2\\pi/N` and reflections."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+
+from e2_steerable.group.group import Group
+from e2_steerable.group.groups import _common as c
+from e2_steerable.group.irrep import IrreducibleRepresentation
+
+__all__ = ["DihedralGroup"]
+
+
+class DihedralGroup(Group):
+    r"""The dihedral group :math:`D_N` of order :math:`2N`.
+
+    An element is a pair ``(f, k)`` with ``f`` in ``{0, 1}`` and ``k`` in ``[0, N)``: first reflect
+    ``f`` times, then rotate by :math:`2\pi k/N`. So
+    :math:`(f_1, k_1)(f_2, k_2) = (f_1 + f_2, k_1 + (-1)^{f_1} k_2)`.
+
+    Irreps ``irrep_j,k`` (flip frequency ``j``, frequency ``k``), in the order
+    ``(0,0), (1,0), (1,1), ..., (1,⌊(N-1)/2⌋)`` then, for even ``N``, ``(1,N/2), (0,N/2)``.
+    The 2-dimensional ones are :math:`R(2\pi k r/N) \operatorname{diag}(1,-1)^f`.
+
+    Subgroup ids ``(k, M)``: ``(None, M)`` the rotations :math:`C_M`; ``(k, M)`` with
+    ``0 <= k < N/M`` the dihedral :math:`D_M` whose reflection is ``(1, k)`` (``M = 1``: the
+    reflection group :math:`C_2`).
+
+    Example:
+        >>> from e2_steerable.group import dihedral_group
+        >>> G = dihedral_group(4)
+        >>> G.combine((1, 1), (0, 1)), G.inverse((0, 1)), G.order()
+        ((1, 0), (0, 3), 8)
+    """
+
+    def __init__(self, N: int) -> None:
+        if not c.is_int(N) or N < 1:
+            raise ValueError(f"N: expected a positive int, got {N!r}")
+        super().__init__(f"D{N}", continuous=False, abelian=N <= 2)
+        self.N = int(N)
+
+    @property
+    def elements(self) -> list[tuple[int, int]]:
+        return [(f, k) for f in range(2) for k in range(self.N)]
+
+    @property
+    def identity(self) -> tuple[int, int]:
+        return (0, 0)
+
+    def combine(self, e1: tuple[int, int], e2: tuple[int, int]) -> tuple[int, int]:
+        f1, k1 = e1
+        f2, k2 = e2
+        sign = -1 if f1 % 2 else 1
+        return ((f1 + f2) % 2, (k1 + sign * k2) % self.N)
+
+    def inverse(self, element: tuple[int, int]) -> tuple[int, int]:
+        f, k = element
+        return (f % 2, k % self.N if f % 2 else (-k) % self.N)
+
+    def is_element(self, element: Any) -> bool:
+        return (
+            isinstance(element, tuple)
+            and len(element) == 2
+            and element[0] in (0, 1)
+            and c.is_int(element[1])
+            and 0 <= element[1] < self.N
+        )
+
+    def equal(self, e1: Any, e2: Any, atol: float = 1e-7) -> bool:
+        return e1[0] % 2 == e2[0] % 2 and e1[1] % self.N == e2[1] % self.N
+
+    def testing_elements(self) -> list[tuple[int, int]]:
+        return self.elements
+
+    def _irrep_ids(self) -> list[tuple[int, int]]:
+        ids = [(0, 0), (1, 0)] + [(1, k) for k in range(1, (self.N - 1) // 2 + 1)]
+        if self.N % 2 == 0:
+            ids += [(1, self.N // 2), (0, self.N // 2)]
+        return ids
+
+    def _build_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+        if irrep_id not in self._irrep_ids():
+            raise ValueError(
+                f"irrep: {self.name} has the irreps (j, k) = {self._irrep_ids()}, got {irrep_id!r}"
+            )
+        j, k = irrep_id  # type: ignore[misc]
+        two_dim = k > 0 and 2 * k != self.N
+        if two_dim:
+            size, nonlin = 2, c.PLANE
+        elif (j, k) == (0, 0):
+            size, nonlin = 1, c.TRIVIAL_FINITE
+        else:
+            size, nonlin = 1, c.SIGN_FINITE
+        return IrreducibleRepresentation(
+            self, (j, k), f"irrep_{j},{k}", size, 1, nonlin, frequency=k, flip_frequency=j
+        )
+
+    def irrep_matrix(self, irrep_id: Hashable, element: Any) -> np.ndarray:
+        j, k = irrep_id  # type: ignore[misc]
+        f, r = int(element[0]) % 2, int(element[1])
+        if k == 0:
+            return np.full((1, 1), -1.0 if (j and f) else 1.0)
+        if 2 * k == self.N:
+            return np.full((1, 1), -1.0 if (r + j * f) % 2 else 1.0)
+        m = c.rotation(2.0 * math.pi * k * r / self.N)
+        return m @ c.FLIP_X if f else m
+
+    def _check_sub_id(self, sub_id: Hashable) -> tuple[int | None, int]:
+        ok = isinstance(sub_id, tuple) and len(sub_id) == 2
+        if ok:
+            k, m = sub_id  # type: ignore[misc]
+            ok = c.is_int(m) and m >= 1 and self.N % m == 0
+            ok = ok and (k is None or (c.is_int(k) and 0 <= k < self.N // m))
+        if not ok:
+            raise ValueError(
+                f"id: subgroups of {self.name} are identified by (k, M) with M dividing {self.N}: "
+                f"(None, M) for the rotations C_M, (k, M) with 0 <= k < {self.N}/M for the "
+                f"dihedral D_M whose reflection is (1, k); got {sub_id!r}"
+            )
+        return sub_id  # type: ignore[return-value]
+
+    def _subgroup(self, sub_id: Hashable) -> Group:
+        from e2_steerable.group.groups.factory import cyclic_group, dihedral_group
+
+        k, m = self._check_sub_id(sub_id)
+        if k is None:
+            return cyclic_group(m)
+        if m == 1:
+            return cyclic_group(2)
+        return dihedral_group(m)
+
+    def _to_parent(self, sub_id: Hashable, element: Any) -> tuple[int, int]:
+        k, m = self._check_sub_id(sub_id)
+        step = self.N // m
+        if k is None:
+            return (0, (int(element) * step) % self.N)
+        if m == 1:
+            return (1, k) if int(element) % 2 else (0, 0)
+        f, r = element
+        return (f % 2, (f * k + r * step) % self.N)
+
+    def _to_child(self, sub_id: Hashable, element: Any) -> Any:
+        k, m = self._check_sub_id(sub_id)
+        step = self.N // m
+        f, r = element[0] % 2, element[1] % self.N
+        if k is None:
+            return r // step if f == 0 and r % step == 0 else None
+        shift = (r - f * k) % self.N
+        if shift % step != 0:
+            return None
+        if m == 1:
+            return f
+        return (f, (shift // step) % m)
+
+    def _factory(self) -> tuple[Any, tuple]:
+        from e2_steerable.group.groups.factory import dihedral_group
+
+        return dihedral_group, (self.N,)
+
+    def _key(self) -> Hashable:
+        return ("D", self.N)

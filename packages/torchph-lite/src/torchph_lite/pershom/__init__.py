@@ -1,0 +1,24 @@
+"""Differentiable Vietoris-Rips persistent homology on CPU (numba) and CUDA tensors.
+
+Re-creates ``torchph.pershom`` (see :mod:`torchph_lite.pershom.api` for the exact semantics):
+
+* :func:`vr_persistence` for distance matrices,
+* :func:`vr_persistence_l1` and :func:`vr_persistence_l2` for point clouds.
+
+Layout: ``api`` (public functions) builds on ``_validation`` (argument checks), ``_batch`` (numba
+drivers for a whole batch), ``_h0`` (Prim spanning forests), ``_cohomology`` (persistent cohomology
+in dimensions >= 1), ``_combinatorics`` (combinatorial number system), ``_containers`` (hash map,
+heap of runs), ``_metrics`` (L1/L2 distances), ``_torch_h0`` (dimension 0 with torch ops, used on
+CUDA), ``_assemble`` (gather plan, per-input split) and ``_edge_lengths`` (differentiable
+critical-edge lengths).
+
+Development note: numba's on-disk cache (``cache=True``) is keyed on each file's own source, not on
+the modules it calls. After editing a kernel module, delete ``pershom/__pycache__/*.nbi`` and
+``*.nbc`` so that its callers in other modules are recompiled too.
+"""
+
+from __future__ import annotations
+
+from .api import vr_persistence, vr_persistence_l1, vr_persistence_l2
+
+__all__ = ["vr_persistence", "vr_persistence_l1", "vr_persistence_l2"]

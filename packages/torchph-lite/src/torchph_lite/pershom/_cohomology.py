@@ -1,0 +1,724 @@
+r"""Persistent cohomology of Vietoris-Rips filtrations in dimensions >= 1 (numba, Z/2 coefficients).
+
+The algorithm is the one popularised by Ripser (U. Bauer, "Ripser: efficient computation of
+Vietoris-Rips persistence barcodes", 2021), written from the published description:
+
+* simplices are integers of the combinatorial number system (:mod:`._combinatorics`) and are never
+  stored as vertex lists; coboundaries are enumerated on the fly (*implicit coboundaries*), and the
+  reduction matrix ``V`` is stored instead of the reduced coboundary matrix;
+* *clearing*: a ``k``-simplex that is the pivot of a reduced ``(k-1)``-column (for ``k = 1`` an
+  edge of the minimum spanning forest) has a zero reduced column and is skipped;
+* *apparent pairs*: ``(s, t)`` with ``t`` the oldest cofacet of ``s`` and ``s`` the youngest facet
+  of ``t``, both of the same diameter, are persistence pairs of length zero that need no reduction;
+* *emergent pairs*: if the oldest cofacet of a column has the column's diameter and is not claimed
+  yet, the column is reduced already and its coboundary need not be enumerated in full;
+* the filtration is truncated at ``min(threshold, enclosing radius)``; beyond the enclosing radius
+  the complex is a cone and every class born there has length zero.
+
+Filtration order of the ``k``-simplices: by diameter, ties broken by *decreasing* index. Columns are
+reduced in the reverse order; the pivot of a coboundary column is its oldest entry.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from ._combinatorics import binomial_table, simplex_index, simplex_vertices
+from ._containers import grow, map_get, map_new, map_put, run_heapify, runs_pop_pivot, top_push
+
+_JIT = {"cache": True, "nogil": True}
+
+
+# --------------------------------------------------------------------------------------------
+# simplex geometry
+# --------------------------------------------------------------------------------------------
+@nb.njit(**_JIT)
+def _diameter(dist: np.ndarray, verts: np.ndarray, size: int) -> float:
+    d = 0.0
+    for a in range(size):
+        for b in range(a):
+            x = dist[verts[a], verts[b]]
+            if x > d:
+                d = x
+    return d
+
+
+@nb.njit(**_JIT)
+def _critical_edge(dist: np.ndarray, verts: np.ndarray, size: int) -> tuple[int, int]:
+    """Endpoints ``(larger, smaller)`` of a longest edge of the simplex."""
+    best = -1.0
+    bu = verts[0]
+    bv = verts[min(1, size - 1)]
+    for a in range(size):
+        for b in range(a + 1, size):
+            x = dist[verts[a], verts[b]]
+            if x > best:
+                best = x
+                bu = verts[a]
+                bv = verts[b]
+    return bu, bv
+
+
+@nb.njit(**_JIT)
+def _zero_apparent_cofacet(
+    dist: np.ndarray, verts: np.ndarray, dim: int, index: np.int64, diam: float, binom: np.ndarray
+) -> np.int64:
+    """Oldest cofacet of the ``dim``-simplex if it has the same diameter, else -1."""
+    n = dist.shape[0]
+    j = 0
+    above = np.int64(0)
+    below = index
+    for v in range(n - 1, -1, -1):
+        if j <= dim and v == verts[j]:
+            below -= binom[v, dim + 1 - j]
+            above += binom[v, dim + 2 - j]
+            j += 1
+            continue
+        ok = True
+        for q in range(dim + 1):
+            if dist[verts[q], v] > diam:
+                ok = False
+                break
+        if ok:
+            return above + binom[v, dim + 2 - j] + below
+    return np.int64(-1)
+
+
+@nb.njit(**_JIT)
+def _zero_apparent_facet(
+    dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, binom: np.ndarray
+) -> np.int64:
+    """Youngest facet of the ``dim``-simplex ``verts`` (it always has the same diameter)."""
+    # facets in increasing index order: drop the largest vertex first
+    for p in range(dim + 1):
+        fd = 0.0
+        for a in range(dim + 1):
+            if a == p:
+                continue
+            for b in range(a):
+                if b == p:
+                    continue
+                x = dist[verts[a], verts[b]]
+                if x > fd:
+                    fd = x
+        if fd == diam:
+            idx = np.int64(0)
+            for q in range(p):
+                idx += binom[verts[q], dim - q]
+            for q in range(p + 1, dim + 1):
+                idx += binom[verts[q], dim + 1 - q]
+            return idx
+    return np.int64(-1)
+
+
+@nb.njit(**_JIT)
+def _apparent_partner_of_cofacet(
+    dist: np.ndarray, cofacet: np.int64, dim: int, binom: np.ndarray, scratch: np.ndarray
+) -> np.int64:
+    """If the ``(dim+1)``-simplex ``cofacet`` is in an apparent pair, its facet partner, else -1."""
+    n = dist.shape[0]
+    simplex_vertices(cofacet, dim + 1, n, binom, scratch)
+    cd = _diameter(dist, scratch, dim + 2)
+    facet = _zero_apparent_facet(dist, scratch, dim + 1, cd, binom)
+    if facet < 0:
+        return np.int64(-1)
+    simplex_vertices(facet, dim, n, binom, scratch)
+    if _zero_apparent_cofacet(dist, scratch, dim, facet, cd, binom) == cofacet:
+        return facet
+    return np.int64(-1)
+
+
+@nb.njit(**_JIT)
+def _last_lens_vertex(
+    dist: np.ndarray, verts: np.ndarray, size: int, diam: float, start: int, stop: int
+) -> int:
+    """Largest ``v`` in ``(stop, start]``, not a vertex, within ``diam`` of all vertices, or -1."""
+    j = 0
+    for v in range(start, stop, -1):
+        while j < size and verts[j] > v:
+            j += 1
+        if j < size and verts[j] == v:
+            continue
+        ok = True
+        for q in range(size):
+            if dist[verts[q], v] > diam:
+                ok = False
+                break
+        if ok:
+            return v
+    return -1
+
+
+@nb.njit(**_JIT)
+def _facet_diameter(dist: np.ndarray, verts: np.ndarray, size: int, skip: int) -> float:
+    """Diameter of the simplex ``verts[:size]`` without position ``skip``."""
+    d = 0.0
+    for a in range(size):
+        if a == skip:
+            continue
+        for b in range(a):
+            if b == skip:
+                continue
+            x = dist[verts[a], verts[b]]
+            if x > d:
+                d = x
+    return d
+
+
+@nb.njit(**_JIT)
+def _is_apparent_facet(
+    dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, scratch: np.ndarray
+) -> bool:
+    """Whether the ``dim``-simplex ``verts`` is the facet of a zero-length apparent pair."""
+    n = dist.shape[0]
+    v = _last_lens_vertex(dist, verts, dim + 1, diam, n - 1, -1)
+    if v < 0:
+        return False
+    if dim == 1:  # fast path for edges (i, j): the triangle's other facets are (j, v) and (i, v)
+        if verts[0] > v and dist[verts[1], v] == diam:
+            return False
+        return not (verts[1] > v and dist[verts[0], v] == diam)
+    # cofacet vertices (decreasing); the simplex is its youngest facet iff dropping any vertex
+    # larger than v lowers the diameter
+    k = 0
+    for q in range(dim + 1):
+        if verts[q] < v and k == q:
+            scratch[k] = v
+            k += 1
+        scratch[k] = verts[q]
+        k += 1
+    if k == dim + 1:
+        scratch[k] = v
+    for p in range(dim + 2):
+        if scratch[p] == v:
+            return True
+        if _facet_diameter(dist, scratch, dim + 2, p) == diam:
+            return False
+    return True
+
+
+@nb.njit(**_JIT)
+def _is_apparent_cofacet(
+    dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, scratch: np.ndarray
+) -> bool:
+    """Whether the ``dim``-simplex ``verts`` is the cofacet of a zero-length apparent pair."""
+    n = dist.shape[0]
+    for p in range(dim + 1):
+        if _facet_diameter(dist, verts, dim + 1, p) == diam:
+            k = 0
+            for q in range(dim + 1):
+                if q != p:
+                    scratch[k] = verts[q]
+                    k += 1
+            # the youngest facet; its oldest cofacet must be this simplex (no larger lens vertex)
+            return _last_lens_vertex(dist, scratch, dim, diam, n - 1, verts[p]) < 0
+    return False
+
+
+@nb.njit(**_JIT)
+def _add_coboundary_run(
+    dist: np.ndarray,
+    verts: np.ndarray,
+    dim: int,
+    index: np.int64,
+    diam: float,
+    threshold: float,
+    binom: np.ndarray,
+    work: tuple,
+    skip: np.int64,
+) -> tuple:
+    """Add the coboundary (cofacets of diameter <= threshold) to the working column as one run.
+
+    ``work = (rd, ri, run_start, run_end, top, used, n_runs, n_top)``. One occurrence of the
+    cofacet ``skip`` (if ``>= 0``) is left out. Returns the updated ``work`` and whether ``skip``
+    was left out.
+    """
+    rd, ri, rs, re, top, used, n_runs, n_top = work
+    n = dist.shape[0]
+    rd = grow(rd, used + n)
+    ri = grow(ri, used + n)
+    j = 0
+    above = np.int64(0)
+    below = index
+    count = 0
+    for v in range(n - 1, -1, -1):
+        if j <= dim and v == verts[j]:
+            below -= binom[v, dim + 1 - j]
+            above += binom[v, dim + 2 - j]
+            j += 1
+            continue
+        cd = diam
+        for q in range(dim + 1):
+            x = dist[verts[q], v]
+            if x > cd:
+                cd = x
+        if cd <= threshold:
+            idx = above + binom[v, dim + 2 - j] + below
+            if idx == skip:
+                skip = np.int64(-2)  # left out once
+                continue
+            rd[used + count] = cd
+            ri[used + count] = idx
+            count += 1
+    return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, count), skip == -2
+
+
+@nb.njit(**_JIT)
+def _add_entry_run(d: float, idx: np.int64, work: tuple) -> tuple:
+    """Add a single entry to the working column."""
+    rd, ri, rs, re, top, used, n_runs, n_top = work
+    rd = grow(rd, used + 1)
+    ri = grow(ri, used + 1)
+    rd[used] = d
+    ri[used] = idx
+    return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, 1)
+
+
+@nb.njit(**_JIT)
+def _register_run(
+    rd: np.ndarray,
+    ri: np.ndarray,
+    rs: np.ndarray,
+    re: np.ndarray,
+    top: np.ndarray,
+    used: int,
+    n_runs: int,
+    n_top: int,
+    count: int,
+) -> tuple:
+    if count == 0:
+        return rd, ri, rs, re, top, used, n_runs, n_top
+    run_heapify(rd, ri, used, count)
+    rs = grow(rs, n_runs + 1)
+    re = grow(re, n_runs + 1)
+    top = grow(top, n_top + 1)
+    rs[n_runs] = used
+    re[n_runs] = used + count
+    n_top = top_push(top, n_top, n_runs, rd, ri, rs)
+    return rd, ri, rs, re, top, used + count, n_runs + 1, n_top
+
+
+# --------------------------------------------------------------------------------------------
+# columns of one dimension
+# --------------------------------------------------------------------------------------------
+@nb.njit(**_JIT)
+def _assemble_edges(
+    dist: np.ndarray, threshold: float, cleared_keys: np.ndarray, cleared_vals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_assemble_columns` specialised to edges (the hot loop of dimension 1)."""
+    n = dist.shape[0]
+    col_idx = np.empty(1024, dtype=np.int64)
+    col_diam = np.empty(1024)
+    m = 0
+    for i in range(1, n):
+        row_i = dist[i]
+        for j in range(i):
+            d = row_i[j]
+            if d > threshold:
+                continue
+            row_j = dist[j]
+            # apparent pair (edge, triangle): the largest lens vertex v, and the edge must be the
+            # youngest facet of {i, j, v}
+            apparent = False
+            for v in range(n - 1, -1, -1):
+                if row_i[v] <= d and row_j[v] <= d and v != i and v != j:
+                    apparent = not ((i > v and row_j[v] == d) or (j > v and row_i[v] == d))
+                    break
+            if apparent:
+                continue
+            index = np.int64(i) * np.int64(i - 1) // 2 + np.int64(j)
+            if map_get(cleared_keys, cleared_vals, index) >= 0:
+                continue
+            col_idx = grow(col_idx, m + 1)
+            col_diam = grow(col_diam, m + 1)
+            col_idx[m] = index
+            col_diam[m] = d
+            m += 1
+    order = np.argsort(-col_diam[:m], kind="mergesort")
+    return col_idx[:m][order], col_diam[:m][order]
+
+
+@nb.njit(**_JIT)
+def _assemble_triangles(
+    dist: np.ndarray, threshold: float, cleared_keys: np.ndarray, cleared_vals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_assemble_columns` specialised to triangles (the hot loop of dimension 2)."""
+    n = dist.shape[0]
+    col_idx = np.empty(1024, dtype=np.int64)
+    col_diam = np.empty(1024)
+    m = 0
+    for i in range(2, n):
+        row_i = dist[i]
+        for j in range(1, i):
+            dij = row_i[j]
+            if dij > threshold:
+                continue
+            row_j = dist[j]
+            for k in range(j):
+                d = max(dij, row_i[k], row_j[k])
+                if d > threshold:
+                    continue
+                row_k = dist[k]
+                # facet of an apparent pair? the largest lens vertex v, and dropping any vertex
+                # larger than v from {i, j, k, v} must lower the diameter
+                v = -1
+                for w in range(n - 1, -1, -1):
+                    inside = row_i[w] <= d and row_j[w] <= d and row_k[w] <= d
+                    if inside and w != i and w != j and w != k:
+                        v = w
+                        break
+                if v >= 0:
+                    younger = (
+                        (i > v and max(row_j[k], row_j[v], row_k[v]) == d)
+                        or (j > v and max(row_i[k], row_i[v], row_k[v]) == d)
+                        or (k > v and max(dij, row_i[v], row_j[v]) == d)
+                    )
+                    if not younger:
+                        continue
+                # cofacet of an apparent pair? its youngest facet drops the largest possible
+                # vertex; that edge's oldest cofacet must be this triangle
+                if row_j[k] == d:
+                    drop, a, b = i, j, k
+                elif row_i[k] == d:
+                    drop, a, b = j, i, k
+                else:
+                    drop, a, b = k, i, j
+                row_a = dist[a]
+                row_b = dist[b]
+                oldest = True
+                for w in range(n - 1, drop, -1):
+                    if row_a[w] <= d and row_b[w] <= d and w != a and w != b:
+                        oldest = False
+                        break
+                if oldest:
+                    continue
+                index = (
+                    np.int64(i) * np.int64(i - 1) * np.int64(i - 2) // 6
+                    + np.int64(j) * np.int64(j - 1) // 2
+                    + np.int64(k)
+                )
+                if map_get(cleared_keys, cleared_vals, index) >= 0:
+                    continue
+                col_idx = grow(col_idx, m + 1)
+                col_diam = grow(col_diam, m + 1)
+                col_idx[m] = index
+                col_diam[m] = d
+                m += 1
+    order = np.argsort(-col_diam[:m], kind="mergesort")
+    return col_idx[:m][order], col_diam[:m][order]
+
+
+@nb.njit(**_JIT)
+def _assemble_columns(
+    dist: np.ndarray,
+    dim: int,
+    threshold: float,
+    binom: np.ndarray,
+    cleared_keys: np.ndarray,
+    cleared_vals: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``dim``-simplices to reduce, sorted by decreasing diameter then increasing index.
+
+    Skips simplices of diameter > threshold, simplices cleared by the previous dimension (pivots
+    in ``cleared_keys`` or cofacets of apparent pairs) and facets of apparent pairs.
+    """
+    n = dist.shape[0]
+    if dim == 1:
+        return _assemble_edges(dist, threshold, cleared_keys, cleared_vals)
+    if dim == 2:
+        return _assemble_triangles(dist, threshold, cleared_keys, cleared_vals)
+    col_idx = np.empty(1024, dtype=np.int64)
+    col_diam = np.empty(1024)
+    m = 0
+    verts = np.empty(dim + 1, dtype=np.int64)
+    prefix = np.zeros(dim + 1)
+    scratch = np.empty(dim + 3, dtype=np.int64)
+    if n < dim + 1:
+        return col_idx[:0], col_diam[:0]
+    # odometer over decreasing vertex tuples in lexicographic (= index) order, pruned by diameter
+    p = 0
+    verts[0] = dim - 1
+    while p >= 0:
+        verts[p] += 1
+        upper = n - 1 if p == 0 else verts[p - 1] - 1
+        if verts[p] > upper:
+            p -= 1
+            continue
+        d = 0.0 if p == 0 else prefix[p - 1]
+        for q in range(p):
+            x = dist[verts[q], verts[p]]
+            if x > d:
+                d = x
+        if d > threshold:
+            continue
+        prefix[p] = d
+        if p < dim:
+            p += 1
+            verts[p] = dim - p - 1
+            continue
+        if _is_apparent_facet(dist, verts, dim, d, scratch):
+            continue
+        if dim >= 2 and _is_apparent_cofacet(dist, verts, dim, d, scratch):
+            continue
+        index = simplex_index(verts, binom)
+        if map_get(cleared_keys, cleared_vals, index) >= 0:
+            continue
+        col_idx = grow(col_idx, m + 1)
+        col_diam = grow(col_diam, m + 1)
+        col_idx[m] = index
+        col_diam[m] = d
+        m += 1
+    order = np.argsort(-col_diam[:m], kind="mergesort")
+    return col_idx[:m][order], col_diam[:m][order]
+
+
+@nb.njit(**_JIT)
+def _cancel_pairs(idx: np.ndarray, diam: np.ndarray, m: int) -> int:
+    """Sort the first ``m`` entries by index, drop pairs of equal entries (Z/2); return the size."""
+    if m <= 1:
+        return m
+    order = np.argsort(idx[:m])
+    si = idx[:m][order]
+    sd = diam[:m][order]
+    k = 0
+    a = 0
+    while a < m:
+        if a + 1 < m and si[a + 1] == si[a]:
+            a += 2
+            continue
+        idx[k] = si[a]
+        diam[k] = sd[a]
+        k += 1
+        a += 1
+    return k
+
+
+@nb.njit(**_JIT)
+def _reduce_dimension(
+    dist: np.ndarray,
+    dim: int,
+    threshold: float,
+    binom: np.ndarray,
+    col_idx: np.ndarray,
+    col_diam: np.ndarray,
+    rec: tuple,
+) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Reduce the coboundary columns of one dimension; append pairs to ``rec``; return pivots."""
+    n = dist.shape[0]
+    rec_dim, rec_b, rec_d, rec_bv, rec_dv, nrec = rec
+    piv_keys, piv_vals = map_new(col_idx.shape[0])
+    piv_size = 0
+    # reduction matrix V, stored column by column (flat)
+    v_start = np.empty(col_idx.shape[0] + 1, dtype=np.int64)
+    v_idx = np.empty(max(16, col_idx.shape[0]), dtype=np.int64)
+    v_diam = np.empty(max(16, col_idx.shape[0]))
+    v_start[0] = 0
+    n_slots = 0
+    rd = np.empty(256)
+    ri = np.empty(256, dtype=np.int64)
+    rs = np.empty(16, dtype=np.int64)
+    re = np.empty(16, dtype=np.int64)
+    top = np.empty(16, dtype=np.int64)
+    w_idx = np.empty(64, dtype=np.int64)
+    w_diam = np.empty(64)
+    verts = np.empty(dim + 2, dtype=np.int64)
+    scratch = np.empty(dim + 3, dtype=np.int64)
+    for c in range(col_idx.shape[0]):
+        s_idx = col_idx[c]
+        s_diam = col_diam[c]
+        simplex_vertices(s_idx, dim, n, binom, verts)
+        # ---- emergent pair: oldest cofacet with the same diameter, not claimed yet
+        cof = _zero_apparent_cofacet(dist, verts, dim, s_idx, s_diam, binom)
+        if (
+            cof >= 0
+            and map_get(piv_keys, piv_vals, cof) < 0
+            and _apparent_partner_of_cofacet(dist, cof, dim, binom, scratch) < 0
+        ):
+            piv_keys, piv_vals, piv_size = map_put(piv_keys, piv_vals, piv_size, cof, n_slots)
+            v_idx = grow(v_idx, v_start[n_slots] + 1)
+            v_diam = grow(v_diam, v_start[n_slots] + 1)
+            v_idx[v_start[n_slots]] = s_idx
+            v_diam[v_start[n_slots]] = s_diam
+            v_start[n_slots + 1] = v_start[n_slots] + 1
+            n_slots += 1
+            continue
+        # ---- full reduction with implicit coboundaries
+        (rd, ri, rs, re, top, used, n_runs, n_top), _ = _add_coboundary_run(
+            dist,
+            verts,
+            dim,
+            s_idx,
+            s_diam,
+            threshold,
+            binom,
+            (rd, ri, rs, re, top, 0, 0, 0),
+            np.int64(-1),
+        )
+        w_idx[0] = s_idx
+        w_diam[0] = s_diam
+        wm = 1
+        while True:
+            p_diam, p_idx, n_top = runs_pop_pivot(top, n_top, rd, ri, rs, re)
+            if p_idx < 0:  # zero column: essential class
+                rec_dim = grow(rec_dim, nrec + 1)
+                rec_b = grow(rec_b, nrec + 1)
+                rec_d = grow(rec_d, nrec + 1)
+                rec_bv = grow(rec_bv, nrec + 1)
+                rec_dv = grow(rec_dv, nrec + 1)
+                rec_dim[nrec] = dim
+                rec_b[nrec] = s_idx
+                rec_d[nrec] = -1
+                rec_bv[nrec] = s_diam
+                rec_dv[nrec] = np.inf
+                nrec += 1
+                break
+            slot = map_get(piv_keys, piv_vals, p_idx)
+            partner = np.int64(-1)
+            if slot < 0:
+                partner = _apparent_partner_of_cofacet(dist, p_idx, dim, binom, scratch)
+            if slot < 0 and partner < 0:  # new pivot: store V and record the pair
+                wm = _cancel_pairs(w_idx, w_diam, wm)
+                piv_keys, piv_vals, piv_size = map_put(piv_keys, piv_vals, piv_size, p_idx, n_slots)
+                start = v_start[n_slots]
+                v_idx = grow(v_idx, start + wm)
+                v_diam = grow(v_diam, start + wm)
+                v_idx[start : start + wm] = w_idx[:wm]
+                v_diam[start : start + wm] = w_diam[:wm]
+                v_start[n_slots + 1] = start + wm
+                n_slots += 1
+                if p_diam > s_diam:
+                    rec_dim = grow(rec_dim, nrec + 1)
+                    rec_b = grow(rec_b, nrec + 1)
+                    rec_d = grow(rec_d, nrec + 1)
+                    rec_bv = grow(rec_bv, nrec + 1)
+                    rec_dv = grow(rec_dv, nrec + 1)
+                    rec_dim[nrec] = dim
+                    rec_b[nrec] = s_idx
+                    rec_d[nrec] = p_idx
+                    rec_bv[nrec] = s_diam
+                    rec_dv[nrec] = p_diam
+                    nrec += 1
+                break
+            # the pivot is claimed: add the claiming column. Its coboundary holds the pivot an odd
+            # number of times; the popped copy and one of those cancel, so one is left out
+            pending = p_idx
+            if slot >= 0:
+                a = v_start[slot]
+                b = v_start[slot + 1]
+            else:
+                a = 0
+                b = 1
+            for e in range(a, b):
+                if slot >= 0:
+                    r_idx = v_idx[e]
+                    r_diam = v_diam[e]
+                else:
+                    r_idx = partner
+                    r_diam = p_diam
+                w_idx = grow(w_idx, wm + 1)
+                w_diam = grow(w_diam, wm + 1)
+                w_idx[wm] = r_idx
+                w_diam[wm] = r_diam
+                wm += 1
+                simplex_vertices(r_idx, dim, n, binom, scratch)
+                (rd, ri, rs, re, top, used, n_runs, n_top), skipped = _add_coboundary_run(
+                    dist,
+                    scratch,
+                    dim,
+                    r_idx,
+                    r_diam,
+                    threshold,
+                    binom,
+                    (rd, ri, rs, re, top, used, n_runs, n_top),
+                    pending,
+                )
+                if skipped:
+                    pending = np.int64(-1)
+            if pending >= 0:  # not reached: the claiming column always contains its pivot
+                rd, ri, rs, re, top, used, n_runs, n_top = _add_entry_run(
+                    p_diam, p_idx, (rd, ri, rs, re, top, used, n_runs, n_top)
+                )
+    return piv_keys, piv_vals, (rec_dim, rec_b, rec_d, rec_bv, rec_dv, nrec)
+
+
+# --------------------------------------------------------------------------------------------
+# driver
+# --------------------------------------------------------------------------------------------
+@nb.njit(**_JIT)
+def enclosing_radius(dist: np.ndarray) -> float:
+    """``min_i max_j dist[i, j]``: beyond it the Vietoris-Rips complex is a cone."""
+    n = dist.shape[0]
+    best = np.inf
+    for i in range(n):
+        m = 0.0
+        for j in range(n):
+            if dist[i, j] > m:
+                m = dist[i, j]
+        if m < best:
+            best = m
+    return best
+
+
+@nb.njit(**_JIT)
+def higher_persistence(
+    dist: np.ndarray,
+    max_dim: int,
+    threshold: float,
+    forest_u: np.ndarray,
+    forest_v: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Persistence pairs of dimensions ``1..max_dim`` of the Vietoris-Rips filtration of ``dist``.
+
+    Args:
+        dist: symmetric ``(n, n)`` float64 distances.
+        max_dim: largest homology dimension (>= 1).
+        threshold: keep simplices of diameter <= threshold (``inf`` for all).
+        forest_u, forest_v: the minimum spanning forest (tie-broken as in :mod:`._h0`), whose edges
+            are the dimension-0 pivots used for clearing.
+
+    Returns:
+        ``(dim, birth_u, birth_v, death_u, death_v, birth, death)``: one entry per pair of positive
+        length; critical edges as vertex pairs (``death_u == -1`` and ``death == inf`` for essential
+        classes).
+    """
+    n = dist.shape[0]
+    t = min(threshold, enclosing_radius(dist))
+    binom = binomial_table(n, max_dim + 2)
+    cleared_keys, cleared_vals = map_new(forest_u.shape[0])
+    size = 0
+    for e in range(forest_u.shape[0]):
+        a = forest_u[e]
+        b = forest_v[e]
+        if a < b:
+            a, b = b, a
+        cleared_keys, cleared_vals, size = map_put(
+            cleared_keys, cleared_vals, size, np.int64(a * (a - 1) // 2 + b), np.int64(e)
+        )
+    rec = (
+        np.empty(16, dtype=np.int64),
+        np.empty(16, dtype=np.int64),
+        np.empty(16, dtype=np.int64),
+        np.empty(16),
+        np.empty(16),
+        0,
+    )
+    for dim in range(1, max_dim + 1):
+        col_idx, col_diam = _assemble_columns(dist, dim, t, binom, cleared_keys, cleared_vals)
+        cleared_keys, cleared_vals, rec = _reduce_dimension(
+            dist, dim, t, binom, col_idx, col_diam, rec
+        )
+    rec_dim, rec_b, rec_d, rec_bv, rec_dv, nrec = rec
+    bu = np.empty(nrec, dtype=np.int64)
+    bv = np.empty(nrec, dtype=np.int64)
+    du = np.full(nrec, -1, dtype=np.int64)
+    dv = np.full(nrec, -1, dtype=np.int64)
+    verts = np.empty(max_dim + 2, dtype=np.int64)
+    for r in range(nrec):
+        k = rec_dim[r]
+        simplex_vertices(rec_b[r], k, n, binom, verts)
+        bu[r], bv[r] = _critical_edge(dist, verts, k + 1)
+        if rec_d[r] >= 0:
+            simplex_vertices(rec_d[r], k + 1, n, binom, verts)
+            du[r], dv[r] = _critical_edge(dist, verts, k + 2)
+    return rec_dim[:nrec].copy(), bu, bv, du, dv, rec_bv[:nrec].copy(), rec_dv[:nrec].copy()

@@ -195,6 +195,16 @@ class SteerableConvBase(EquivariantModule):
             self._refresh_cache()
         return self.filter, self.expanded_bias
 
+    def _export_into(self, conv: nn.Module) -> nn.Module:
+        """Copy the expanded (eval-mode) filter and bias into a plain torch convolution."""
+        filt, bias = self._filter_and_bias()
+        conv = conv.to(device=filt.device, dtype=filt.dtype)
+        with torch.no_grad():
+            conv.weight.copy_(filt)
+            if bias is not None:
+                conv.bias.copy_(bias)
+        return conv.eval()
+
     def _refresh_cache(self) -> None:
         with torch.no_grad():
             filt, bias = self.expand_parameters()

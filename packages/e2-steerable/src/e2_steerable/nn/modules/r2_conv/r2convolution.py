@@ -154,7 +154,6 @@ class R2Conv(SteerableConvBase):
     def export(self) -> nn.Conv2d:
         """An equivalent :class:`torch.nn.Conv2d` (in eval mode) holding the expanded filter."""
         self.eval()
-        filt, bias = self._filter_and_bias()
         conv = nn.Conv2d(
             self.in_type.size,
             self.out_type.size,
@@ -163,15 +162,10 @@ class R2Conv(SteerableConvBase):
             padding=self.padding,
             dilation=self.dilation,
             groups=self.groups,
-            bias=bias is not None,
+            bias=self.bias is not None,
             padding_mode=self.padding_mode,
         )
-        conv = conv.to(device=filt.device, dtype=filt.dtype)
-        with torch.no_grad():
-            conv.weight.copy_(filt)
-            if bias is not None:
-                conv.bias.copy_(bias)
-        return conv.eval()
+        return self._export_into(conv)
 
     def extra_repr(self) -> str:
         return (

@@ -144,7 +144,6 @@ class R2ConvTransposed(SteerableConvBase):
     def export(self) -> nn.ConvTranspose2d:
         """An equivalent :class:`torch.nn.ConvTranspose2d` (in eval mode)."""
         self.eval()
-        filt, bias = self._filter_and_bias()
         conv = nn.ConvTranspose2d(
             self.in_type.size,
             self.out_type.size,
@@ -153,15 +152,10 @@ class R2ConvTransposed(SteerableConvBase):
             padding=self.padding,
             output_padding=self.output_padding,
             groups=self.groups,
-            bias=bias is not None,
+            bias=self.bias is not None,
             dilation=self.dilation,
         )
-        conv = conv.to(device=filt.device, dtype=filt.dtype)
-        with torch.no_grad():
-            conv.weight.copy_(filt)
-            if bias is not None:
-                conv.bias.copy_(bias)
-        return conv.eval()
+        return self._export_into(conv)
 
     def extra_repr(self) -> str:
         return (

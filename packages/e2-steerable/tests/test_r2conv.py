@@ -112,33 +112,6 @@ def test_r2conv_transposed_equivariance_exact_elements(space: str, kind: str) ->
     assert max(relative_equivariance_errors(conv, size=9)) < 1e-6
 
 
-def test_r2conv_c8_45_degrees_on_smoothed_inputs() -> None:
-    gs = gspaces.Rot2dOnR2(8)
-    tin = FieldType(gs, [gs.trivial_repr] * 2)
-    tout = FieldType(gs, [gs.regular_repr] * 2)
-    errors = []
-    for k in (3, 5, 3, 5):
-        conv = R2Conv(tin, tout, k, padding=k // 2).double().eval()
-        n, batch = 57, 6
-        raw = torch.randn(batch, 2, n, n, dtype=torch.float64)
-        r = torch.arange(-8, 9, dtype=torch.float64)
-        g1 = torch.exp(-(r**2) / (2 * 2.0**2))
-        g1 = g1 / g1.sum()
-        smooth = torch.nn.functional.conv2d(
-            raw.reshape(-1, 1, n, n), (g1[:, None] * g1[None, :])[None, None], padding=8
-        ).reshape(batch, 2, n, n)
-        x = GeometricTensor(smooth, tin)
-        yy, xx = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
-        disk = ((yy - n // 2) ** 2 + (xx - n // 2) ** 2) < ((n - 1) / 4) ** 2
-        with torch.no_grad():
-            expected = conv(x).transform(1).tensor[..., disk]
-            got = conv(x.transform(1)).tensor[..., disk]
-        errors.append(float((got - expected).norm() / expected.norm()))
-    # the mean over random layers meets the target (e2cnn: 0.8-1.3 %); single layers vary
-    assert sum(errors) / len(errors) < 0.015, errors
-    assert max(errors) < 0.025, errors
-
-
 def test_state_dict_holds_only_parameters_and_is_mode_independent() -> None:
     gs = gspaces.Rot2dOnR2(8)
     conv = R2Conv(FieldType(gs, [gs.regular_repr] * 2), FieldType(gs, [gs.regular_repr] * 2), 3)

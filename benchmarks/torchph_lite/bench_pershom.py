@@ -36,21 +36,36 @@ except ImportError:  # pragma: no cover
     ripser = None
 
 
-def _time(fn: Callable[[], object]) -> tuple[float, float]:
-    gc.collect()
+def _time(fn: Callable[[], object], collect: bool = True) -> tuple[float, float]:
+    if collect:
+        gc.collect()
     w0, c0 = time.perf_counter(), time.process_time()
     fn()
     return (time.perf_counter() - w0) * 1e3, (time.process_time() - c0) * 1e3
 
 
-def _measure(fns: dict[str, Callable[[], object]], reps: int) -> dict[str, tuple[float, float]]:
-    """Median (wall ms, cpu ms) per function, runs interleaved."""
+def _measure(
+    fns: dict[str, Callable[[], object]], reps: int, collect: bool = True
+) -> dict[str, tuple[float, float]]:
+    """Median (wall ms, cpu ms) per function, runs interleaved.
+
+    With ``collect`` (the default) a full garbage collection precedes every run: no run pays for
+    the garbage of another, but each starts with cold CPU caches (the collector walks every
+    object of the process). ``collect=False`` times a function's runs back to back, the steady
+    state of a training loop.
+    """
     for fn in fns.values():  # warm-up (numba compile, caches)
         fn()
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in fns}
-    for _ in range(reps):
+    if collect:
+        for _ in range(reps):
+            for name, fn in fns.items():
+                samples[name].append(_time(fn))
+    else:
         for name, fn in fns.items():
-            samples[name].append(_time(fn))
+            gc.collect()
+            fn()
+            samples[name] = [_time(fn, collect=False) for _ in range(reps)]
     return {
         k: (float(np.median([s[0] for s in v])), float(np.median([s[1] for s in v])))
         for k, v in samples.items()
@@ -197,6 +212,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("benchmarks/output/torchph_lite"))
     parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke run")
+    parser.add_argument(
+        "--cases",
+        choices=("all", "clouds", "training"),
+        default="all",
+        help="run only the single-cloud cases or only the training-step cases",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     reps = 2 if args.quick else 7
@@ -204,7 +225,9 @@ def main() -> None:
         "| case | ours ms (wall / cpu) | peer | peer ms (wall / cpu) (ours/peer wall / cpu) |",
         "|---|---|---|---|",
     ]
-    for label, x, maxdim, peers in point_cloud_cases(args.quick):
+    cloud_cases = point_cloud_cases(args.quick) if args.cases != "training" else []
+    training_cases = training_loop_cases(args.quick) if args.cases != "clouds" else []
+    for label, x, maxdim, peers in cloud_cases:
         _check_same(x, maxdim)
         fns = {"ours": _ours(x, maxdim)}
         for p in peers:
@@ -219,22 +242,23 @@ def main() -> None:
                     f"| {label} | {ours[0]:.2f} / {ours[1]:.2f} | {p} | {_fmt(ours, res[p])} |"
                 )
                 print(lines[-1], flush=True)
-    for label, b, n, maxdim in training_loop_cases(args.quick):
+    for label, b, n, maxdim in training_cases:
         x = torch.from_numpy(np.random.default_rng(1).normal(size=(b, n, 2)) * 3).requires_grad_()
         fns = {
             "ours": _seed_loss_ours(x, maxdim),
             "gph loop + gather": _seed_loss_gph(x, maxdim),
             "ripser loop (fwd only)": _seed_loss_ripser(x, maxdim),
         }
-        res = _measure(fns, reps * 3)
-        for p in fns:
-            if p != "ours":
-                ours = res["ours"]
-                lines.append(
-                    f"| training step f+b, {label} | {ours[0]:.2f} / {ours[1]:.2f} | {p} | "
-                    f"{_fmt(ours, res[p])} |"
-                )
-                print(lines[-1], flush=True)
+        for collect, mode in ((True, ""), (False, ", steady state")):
+            res = _measure(fns, reps * 3 if collect else reps * 15, collect=collect)
+            for p in fns:
+                if p != "ours":
+                    ours = res["ours"]
+                    lines.append(
+                        f"| training step f+b, {label}{mode} | {ours[0]:.2f} / {ours[1]:.2f} | "
+                        f"{p} | {_fmt(ours, res[p])} |"
+                    )
+                    print(lines[-1], flush=True)
     table = "\n".join(lines)
     print(table)
     args.output.mkdir(parents=True, exist_ok=True)

@@ -322,7 +322,9 @@ def _assemble_edges(
             # youngest facet of {i, j, v}
             apparent = False
             for v in range(n - 1, -1, -1):
-                if row_i[v] <= d and row_j[v] <= d and v != i and v != j:
+                x = row_i[v]
+                y = row_j[v]
+                if (x if x > y else y) <= d and v != i and v != j:
                     apparent = not ((i > v and row_j[v] == d) or (j > v and row_i[v] == d))
                     break
             if apparent:

@@ -15,6 +15,8 @@ MAX_DIMENSION = 3
 
 def check_max_dimension(max_dimension: object) -> int:
     """Return ``max_dimension`` as an int in ``[0, MAX_DIMENSION]`` or raise."""
+    if type(max_dimension) is int and 0 <= max_dimension <= MAX_DIMENSION:
+        return max_dimension
     if isinstance(max_dimension, bool) or not isinstance(max_dimension, numbers.Integral):
         raise TypeError(
             f"max_dimension must be an int, got {type(max_dimension).__name__} ({max_dimension!r})"
@@ -30,6 +32,11 @@ def check_max_dimension(max_dimension: object) -> int:
 
 def check_max_ball_diameter(max_ball_diameter: object) -> float:
     """Return the filtration threshold (``inf`` for ``0``) or raise."""
+    if type(max_ball_diameter) in (float, int):  # the common case, checked cheaply
+        if max_ball_diameter == 0:
+            return math.inf
+        if max_ball_diameter > 0:  # False for NaN
+            return float(max_ball_diameter)
     if isinstance(max_ball_diameter, torch.Tensor) and max_ball_diameter.numel() == 1:
         max_ball_diameter = max_ball_diameter.item()
     if isinstance(max_ball_diameter, bool) or not isinstance(max_ball_diameter, numbers.Real):

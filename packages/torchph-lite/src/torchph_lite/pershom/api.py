@@ -36,6 +36,7 @@ import torch
 
 from ._assemble import Diagram, assemble, sort_records
 from ._batch import records_from_matrices, records_from_points, records_from_points_dim0
+from ._cpu_values import GatheredValues, values_dim0, values_upto
 from ._edge_lengths import edge_lengths
 from ._metrics import L1, L2, MATRIX
 from ._torch_h0 import spanning_forest_torch
@@ -227,6 +228,18 @@ def _point_cloud_persistence(
 ) -> Diagram | list[Diagram]:
     md = check_max_dimension(max_dimension)
     threshold = check_max_ball_diameter(max_ball_diameter)
+    if (  # the training-loop case, without the general normalisation below
+        isinstance(point_cloud, torch.Tensor)
+        and point_cloud.dtype == torch.float64
+        and point_cloud.device.type == "cpu"
+        and point_cloud.dim() == 3
+        and backend in ("auto", "numba")
+    ):
+        b, n, d = point_cloud.shape
+        if b >= 1 and n >= 1 and 1 <= d <= 8:
+            host = point_cloud.detach().numpy().reshape(b * n, d)
+            offsets = np.arange(b + 1, dtype=np.int64) * n
+            return _float64_cpu_persistence(point_cloud, host, offsets, md, threshold, metric, True)
     data, offsets, batched = flatten_batch(point_cloud, "point_cloud")
     if isinstance(data, list):
         dims = {t.shape[1] for t in data}
@@ -236,14 +249,30 @@ def _point_cloud_persistence(
     else:
         flat = data
     n_inputs = offsets.shape[0] - 1
-    host = np.ascontiguousarray(flat.detach().to("cpu", torch.float64).numpy())
-    sizes = np.diff(offsets)
-    if (sizes < 1).any():
+    if (offsets[1:] <= offsets[:-1]).any():
         raise ValueError(
-            f"point_cloud must contain at least one point per cloud, got sizes {sizes.tolist()}"
+            "point_cloud must contain at least one point per cloud, got sizes "
+            f"{np.diff(offsets).tolist()}"
         )
+    use_torch = _use_torch(backend, md, flat.device)
+    if (
+        not use_torch
+        and flat.dtype == torch.float64
+        and flat.device.type == "cpu"
+        and 1 <= flat.shape[1] <= 8
+    ):
+        return _float64_cpu_persistence(
+            point_cloud if batched and not isinstance(data, list) else flat,
+            flat.detach().numpy(),
+            offsets,
+            md,
+            threshold,
+            metric,
+            batched,
+        )
+    host = np.ascontiguousarray(flat.detach().to("cpu", torch.float64).numpy())
     check_points(host, "point_cloud")
-    if _use_torch(backend, md, flat.device):
+    if use_torch:
         parts = [flat[offsets[i] : offsets[i + 1]] for i in range(n_inputs)]
         records = sort_records(_torch_records(parts, metric, threshold))
     elif md == 0:
@@ -261,6 +290,58 @@ def _point_cloud_persistence(
 
     out = assemble(records, offsets, n_inputs, md, lengths)
     return out if batched else out[0]
+
+
+def _float64_cpu_persistence(
+    source: torch.Tensor,
+    flat: np.ndarray,
+    offsets: np.ndarray,
+    max_dim: int,
+    threshold: float,
+    metric: int,
+    batched: bool,
+) -> Diagram | list[Diagram]:
+    """The numba path for float64 CPU clouds: values straight from the kernels (see _cpu_values)."""
+    host = np.array(flat, order="C")  # a copy: kept for the backward pass
+    if max_dim == 0:
+        finite, plan = values_dim0(host, offsets, metric, threshold)
+    else:
+        finite, plan = values_upto(host, offsets, metric, max_dim, threshold)
+    if not finite:
+        raise ValueError("point_cloud contains NaN or infinite coordinates")
+    a, b, values, fin_counts, ess_counts, m = plan
+    # L1 values are bitwise those of the kernels, whose pairs have positive length. L2 values take
+    # torch's square root, as edge_lengths does (it can differ from numba's by one ulp), so a pair
+    # of positive length can come out with equal values in dimensions >= 1: drop those
+    if metric == L2:
+        torch.sqrt(torch.from_numpy(values), out=torch.from_numpy(values))
+    if metric == L2 and max_dim > 0:
+        pair_values = values[: 2 * m].reshape(m, 2)
+        equal = pair_values[:, 0] == pair_values[:, 1]
+        if equal.any():
+            a, b, values, fin_counts, m = _drop_pairs(a, b, values, fin_counts, equal)
+    pairs, births = GatheredValues.apply(source, (host, a, b, values, metric, m))
+    pair_parts = pairs.split(fin_counts.tolist())
+    birth_parts = births.split(ess_counts.tolist())
+    groups = max_dim + 1
+    out = [
+        (list(pair_parts[i : i + groups]), list(birth_parts[i : i + groups]))
+        for i in range(0, len(pair_parts), groups)
+    ]
+    return out if batched else out[0]
+
+
+def _drop_pairs(
+    a: np.ndarray, b: np.ndarray, values: np.ndarray, fin_counts: np.ndarray, equal: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Remove the finite pairs flagged ``equal`` from the gather plan (values ``2 m`` first)."""
+    m = equal.shape[0]
+    group = np.repeat(np.arange(fin_counts.shape[0]), fin_counts)
+    kept = np.flatnonzero(~equal)
+    finite_rows = np.stack((2 * kept, 2 * kept + 1), 1).reshape(-1)
+    rows = np.concatenate((finite_rows, np.arange(2 * m, a.shape[0])))
+    counts = np.bincount(group[kept], minlength=fin_counts.shape[0])
+    return a[rows], b[rows], values[rows], counts, kept.shape[0]
 
 
 def _torch_records(

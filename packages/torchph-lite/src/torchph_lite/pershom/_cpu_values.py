@@ -1,0 +1,151 @@
+"""Float64 CPU point clouds: diagrams, values and gradients in two numba calls.
+
+The generic path (:mod:`._assemble` with :mod:`._edge_lengths`) gathers every value with torch ops
+after the kernels ran. For a float64 cloud on the CPU that work is done by the kernel call itself:
+it returns the gather plan with the L1 lengths or the squared L2 lengths of the critical edges,
+summed coordinate by coordinate exactly as :func:`._edge_lengths.edge_lengths` does (the L2 square
+root is then taken by torch in one call, so the values are bitwise those of the generic path). One
+autograd node, :class:`GatheredValues`, hands the values out as ``(pairs, births)``, and its
+backward scatters the gradient to the points with one more numba call, in the order of the
+generic path's ``index_add_``. This keeps the training-loop case (many small clouds, forward and
+backward every step) cheap.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import torch
+
+from ._assemble import _gather_plan
+from ._batch import records_from_points, records_from_points_dim0
+from ._metrics import L1
+
+_JIT = {"cache": True, "nogil": True}
+
+
+@nb.njit(**_JIT)
+def _all_finite(points: np.ndarray) -> bool:
+    for i in range(points.shape[0]):
+        for c in range(points.shape[1]):
+            if not np.isfinite(points[i, c]):
+                return False
+    return True
+
+
+@nb.njit(**_JIT)
+def _values(points: np.ndarray, offsets: np.ndarray, records: tuple, metric: int, groups: int):
+    """Gather plan of ``records`` and the L1 lengths or squared L2 lengths of its edges.
+
+    Returns ``(a, b, values, fin_counts, ess_counts, m)``: the ``2 m`` values of the ``m`` finite
+    pairs (interleaved birth, death) followed by the essential births, ``values[i]`` belonging to
+    the edge ``(a[i], b[i])`` (``(0, 0)`` for a zero value). The sums run over the coordinates in
+    order, as in :func:`._edge_lengths.edge_lengths`, so the values are bitwise the same.
+    """
+    cloud, dim, bu, bv, du, dv, _, death = records
+    n_inputs = offsets.shape[0] - 1
+    a, b, fin, fin_counts, ess_counts = _gather_plan(
+        cloud, dim, bu, bv, du, dv, death, offsets, groups, n_inputs
+    )
+    values = np.zeros(a.shape[0])
+    for i in range(a.shape[0]):
+        if a[i] < 0:
+            a[i] = 0
+            b[i] = 0
+            continue
+        u = a[i]
+        v = b[i]
+        acc = 0.0
+        for c in range(points.shape[1]):
+            diff = points[u, c] - points[v, c]
+            acc += abs(diff) if metric == L1 else diff * diff
+        values[i] = acc
+    return a, b, values, fin_counts, ess_counts, fin.shape[0]
+
+
+@nb.njit(**_JIT)
+def values_dim0(
+    points: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
+) -> tuple[bool, tuple]:
+    """Dimension-0 values of the clouds ``points[offsets[c]:offsets[c + 1]]`` (see ``_values``).
+
+    The first item is ``False`` (and nothing is computed) when a coordinate is not finite.
+    """
+    if not _all_finite(points):
+        empty = np.zeros(0, dtype=np.int64)
+        return False, (empty, empty, np.zeros(0), empty, empty, 0)
+    records = records_from_points_dim0(points, offsets, metric, threshold)
+    return True, _values(points, offsets, records, metric, 1)
+
+
+@nb.njit(**_JIT)
+def values_upto(
+    points: np.ndarray, offsets: np.ndarray, metric: int, max_dim: int, threshold: float
+) -> tuple[bool, tuple]:
+    """Values of dimensions ``0..max_dim`` (``max_dim >= 1``), as :func:`values_dim0`."""
+    if not _all_finite(points):
+        empty = np.zeros(0, dtype=np.int64)
+        return False, (empty, empty, np.zeros(0), empty, empty, 0)
+    records = records_from_points(points, offsets, metric, max_dim, threshold)
+    return True, _values(points, offsets, records, metric, max_dim + 1)
+
+
+@nb.njit(**_JIT)
+def _scatter(
+    grad: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    points: np.ndarray,
+    lengths: np.ndarray,
+    metric: int,
+    n_points: int,
+) -> np.ndarray:
+    """Gradient of ``sum(grad * lengths)`` with respect to ``points`` (``(n_points, d)``).
+
+    Same arithmetic as :class:`._edge_lengths._EdgeLengths`: ``g = grad[i] * local`` is added at
+    ``a[i]`` for every ``i``, then subtracted at ``b[i]``; ``local`` is the sign of the difference
+    (L1) or the difference over the length (L2, length 1 used for coincident points).
+    """
+    d = points.shape[1]
+    out = np.zeros((n_points, d))
+    for sign in (1.0, -1.0):
+        for i in range(grad.shape[0]):
+            if grad[i] == 0.0 or a[i] == b[i]:
+                continue
+            u = a[i]
+            v = b[i]
+            scale = lengths[i] if lengths[i] > 0 else 1.0
+            w = u if sign > 0 else v
+            for c in range(d):
+                diff = points[u, c] - points[v, c]
+                if metric == L1:
+                    local = 1.0 if diff > 0 else (-1.0 if diff < 0 else 0.0)
+                else:
+                    local = diff / scale
+                out[w, c] += sign * (grad[i] * local)
+    return out
+
+
+class GatheredValues(torch.autograd.Function):
+    """Hands out precomputed values as ``(pairs, births)``; backward scatters to the points."""
+
+    @staticmethod
+    def forward(ctx, source: torch.Tensor, plan: tuple) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+        values, m = plan[3], plan[5]
+        ctx.set_materialize_grads(False)
+        ctx.plan = plan
+        ctx.shape = source.shape
+        out = torch.from_numpy(values)
+        return out[: 2 * m].view(m, 2), out[2 * m :]
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g_pairs: torch.Tensor | None, g_births: torch.Tensor | None):  # type: ignore[override]
+        points, a, b, values, metric, m = ctx.plan
+        grad = np.zeros(a.shape[0])
+        if g_pairs is not None:
+            grad[: 2 * m] = g_pairs.reshape(-1).numpy()
+        if g_births is not None:
+            grad[2 * m :] = g_births.numpy()
+        out = _scatter(grad, a, b, points, values, metric, points.shape[0])
+        return torch.from_numpy(out).view(ctx.shape), None

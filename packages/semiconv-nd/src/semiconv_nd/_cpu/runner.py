@@ -34,24 +34,9 @@ def _chunks(n_pairs: int) -> int:
 def _compiled(entry: SelectEntry | SubtractEntry) -> tuple[Any, Any]:
     kernels = entry.kernels.get("cpu")
     if kernels is None:
-        sf = entry.semifield
+        make = make_select_kernels if isinstance(entry, SelectEntry) else make_subtract_kernels
         try:
-            if isinstance(entry, SelectEntry):
-                kernels = make_select_kernels(
-                    sf.add_select, sf.times, sf.d_times_d_img, sf.d_times_d_kernel
-                )
-            else:
-                kernels = make_subtract_kernels(
-                    sf.add,
-                    sf.times,
-                    sf.d_times_d_img,
-                    sf.d_times_d_kernel,
-                    sf.subtract,
-                    sf.d_add_d_right,
-                    sf.post_sum,
-                    sf.undo_post_sum,
-                    sf.d_post_d_acc,
-                )
+            kernels = make(*entry.operators)
         except Exception as exc:  # pragma: no cover - numba raises on bad functions lazily
             raise TypeError(f"{entry.key}: cannot compile the semifield: {exc}") from exc
         entry.kernels["cpu"] = kernels
@@ -66,6 +51,12 @@ def _run(entry: SelectEntry | SubtractEntry, kernel: Any, *args: Any) -> None:
             f"{entry.key}: numba cannot compile the semifield's scalar operators (they must be "
             f"plain functions of floats using math/numpy scalar functions): {exc}"
         ) from exc
+
+
+def _weight_grad_parts(grad: torch.Tensor, kernel: torch.Tensor, geo: list[int]) -> torch.Tensor:
+    """Zeroed kernel-gradient copies, one per chunk of (batch, group) pairs."""
+    groups = grad.shape[1] // geo[9]
+    return torch.zeros((_chunks(grad.shape[0] * groups), *kernel.shape), dtype=grad.dtype)
 
 
 def _weight_grad(parts: torch.Tensor) -> torch.Tensor:
@@ -126,8 +117,7 @@ def select_backward(
     """Backward pass of a select semifield from the provenance."""
     _, sentinel = provenance_dtype(kernel[0].numel())
     grad_x = torch.zeros(image_shape, dtype=grad.dtype)
-    groups = grad.shape[1] // geo[9]
-    parts = torch.zeros((_chunks(grad.shape[0] * groups), *kernel.shape), dtype=grad.dtype)
+    parts = _weight_grad_parts(grad, kernel, geo)
     geo_np = np.asarray(geo, dtype=np.int64)
     if entry.sign != 0:
         select_builtin.tropical_backward(
@@ -202,8 +192,7 @@ def subtract_backward(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Backward pass of a subtract semifield, recomputing every tap."""
     grad_x = torch.zeros_like(image)
-    groups = grad.shape[1] // geo[9]
-    parts = torch.zeros((_chunks(grad.shape[0] * groups), *kernel.shape), dtype=grad.dtype)
+    parts = _weight_grad_parts(grad, kernel, geo)
     geo_np = np.asarray(geo, dtype=np.int64)
     args = (_np(grad), _np(image), _np(kernel), _np(out), geo_np)
     if entry.mode >= 0:

@@ -28,7 +28,11 @@ def blocks_for(n_threads: int, block: int) -> int:
     return max(1, (n_threads + block - 1) // block)
 
 
-def _config(kernel: Any, size: int, block: int, stream: Any) -> Any:
+def _config(kernel: Any, shape: tuple[int, ...], block: int, stream: Any) -> Any:
+    """The launch configuration of ``kernel`` with one thread per element of ``shape``."""
+    size = 1
+    for s in shape:
+        size *= s
     if stream is None:
         return kernel[blocks_for(size, block), block]
     return kernel[blocks_for(size, block), block, stream]
@@ -47,10 +51,7 @@ def select_forward(
     stream: Any = None,
 ) -> None:
     """Select forward: fills ``out`` and ``prov`` (shape ``(B, C_out, oD, oH, oW)``)."""
-    size = 1
-    for s in out.shape:
-        size *= s
-    _config(kernels[0], size, block, stream)(x, w, geo, zero, out, prov, sentinel)
+    _config(kernels[0], out.shape, block, stream)(x, w, geo, zero, out, prov, sentinel)
 
 
 def select_backward(
@@ -68,10 +69,7 @@ def select_backward(
     stream: Any = None,
 ) -> None:
     """Select backward: adds into zeroed ``grad_x`` and ``grad_w_inflated`` (``(*w.shape, n)``)."""
-    size = 1
-    for s in grad.shape:
-        size *= s
-    _config(kernels[1], size, block, stream)(
+    _config(kernels[1], grad.shape, block, stream)(
         grad, prov, x, w, geo, sentinel, read_x, grad_x, grad_w_inflated
     )
 
@@ -87,10 +85,7 @@ def subtract_forward(
     stream: Any = None,
 ) -> None:
     """Subtract forward; ``extra`` is ``(zero,)`` (user-defined) or ``(mode, param)`` (built-in)."""
-    size = 1
-    for s in out.shape:
-        size *= s
-    _config(kernels[0], size, block, stream)(x, w, geo, *extra, out)
+    _config(kernels[0], out.shape, block, stream)(x, w, geo, *extra, out)
 
 
 def subtract_backward(
@@ -107,7 +102,6 @@ def subtract_backward(
     stream: Any = None,
 ) -> None:
     """Subtract backward; ``extra`` is ``()`` (user-defined) or ``(mode, param)`` (built-in)."""
-    size = 1
-    for s in grad.shape:
-        size *= s
-    _config(kernels[1], size, block, stream)(grad, x, w, y, geo, *extra, grad_x, grad_w_inflated)
+    _config(kernels[1], grad.shape, block, stream)(
+        grad, x, w, y, geo, *extra, grad_x, grad_w_inflated
+    )

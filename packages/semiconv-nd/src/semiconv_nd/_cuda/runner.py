@@ -26,27 +26,14 @@ def _kernels(entry: SelectEntry | SubtractEntry) -> tuple[Any, Any]:
 
     compiled = entry.kernels.get("cuda")
     if compiled is None:
-        sf = entry.semifield
         if isinstance(entry, SelectEntry):
-            compiled = factory.make_select_kernels(
-                sf.add_select, sf.times, sf.d_times_d_img, sf.d_times_d_kernel
-            )
+            compiled = factory.make_select_kernels(*entry.operators)
         elif entry.mode >= 0:
             if not _BUILTIN_SUBTRACT:
                 _BUILTIN_SUBTRACT.append(factory.make_subtract_builtin_kernels())
             compiled = _BUILTIN_SUBTRACT[0]
         else:
-            compiled = factory.make_subtract_kernels(
-                sf.add,
-                sf.times,
-                sf.d_times_d_img,
-                sf.d_times_d_kernel,
-                sf.subtract,
-                sf.d_add_d_right,
-                sf.post_sum,
-                sf.undo_post_sum,
-                sf.d_post_d_acc,
-            )
+            compiled = factory.make_subtract_kernels(*entry.operators)
         entry.kernels["cuda"] = compiled
     return compiled
 

@@ -163,9 +163,7 @@ def _backward(
                 grad_kt[c, tap] += plan.reduce_to_kernel(to_kernel)
     grad_k = None
     if grad_kt is not None:
-        grad_k = grad_kt.permute(2, 3, 0, 1).reshape(
-            plan.kernel_groups * plan.out_per_group, plan.in_per_group, *geo.kernel_size
-        )
+        grad_k = plan.kernel_from_taps(grad_kt)
     return grad_x, grad_k
 
 

@@ -84,6 +84,12 @@ class ShiftPlan:
         grouped = kernel.reshape(self.kernel_groups, self.out_per_group, self.in_per_group, -1)
         return grouped.permute(2, 3, 0, 1).contiguous()
 
+    def kernel_from_taps(self, kt: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`kernel_per_tap`: ``(I, T, Gk, O)`` back to ``(K_o, I, *k)``."""
+        return kt.permute(2, 3, 0, 1).reshape(
+            self.kernel_groups * self.out_per_group, self.in_per_group, *self.geo.kernel_size
+        )
+
     def tap_value(self, kt: torch.Tensor, channel: int, tap: int) -> torch.Tensor:
         """The kernel value of one tap, shaped ``(1, Gk, O, 1, ..., 1)`` for broadcasting."""
         return kt[channel, tap].reshape(

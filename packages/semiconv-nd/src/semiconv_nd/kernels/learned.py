@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 from torch import nn
 
-from semiconv_nd._vendor import grid
-from semiconv_nd.kernels._init import check_channels
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from semiconv_nd.kernels._base import KernelModule
 
 __all__ = ["LearnedKernel1D", "LearnedKernel2D", "LearnedKernel3D", "LearnedKernelND"]
 
 
-class LearnedKernelND(nn.Module):
+class LearnedKernelND(KernelModule):
     r"""A free ``(O, I, *kernel_size)`` kernel parameter, initialised from N(0, 1).
 
     Args:
@@ -43,33 +37,13 @@ class LearnedKernelND(nn.Module):
         kernel_size: int | tuple[int, ...],
         ndim: int,
     ) -> None:
-        super().__init__()
-        if isinstance(ndim, bool) or not isinstance(ndim, int) or ndim < 1:
-            raise ValueError(f"ndim: expected a positive int, got {ndim!r}")
-        check_channels(in_channels, out_channels)
-        sizes = grid.to_tuple(kernel_size, ndim, "kernel_size", minimum=1)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = kernel_size
-        self.kernel = nn.Parameter(nn.init.normal_(torch.empty(out_channels, in_channels, *sizes)))
+        super().__init__(in_channels, out_channels, kernel_size, ndim)
+        kernel = torch.empty(out_channels, in_channels, *self._sizes)
+        self.kernel = nn.Parameter(nn.init.normal_(kernel))
 
     def forward(self) -> torch.Tensor:
         """The kernel parameter itself."""
         return self.kernel
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-
-    @torch.no_grad()
-    def plot(self) -> Figure:
-        """Plot the kernels in a grid of heat maps (needs the ``plot`` extra: matplotlib).
-
-        Returns:
-            The :class:`matplotlib.figure.Figure`.
-        """
-        from semiconv_nd.plot import plot_kernels
-
-        return plot_kernels(self.forward())
 
 
 class LearnedKernel2D(LearnedKernelND):

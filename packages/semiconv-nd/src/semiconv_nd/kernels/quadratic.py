@@ -26,22 +26,16 @@ Fixes relative to the original package: the Cholesky kernel computes in the para
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 from torch import nn
 
-from semiconv_nd._vendor import grid
+from semiconv_nd.kernels._base import KernelModule
 from semiconv_nd.kernels._init import (
-    check_channels,
     init_angles,
     init_variances,
     kernel_positions,
     resolve_init,
 )
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 __all__ = [
     "QuadraticKernelCholesky2D",
@@ -54,38 +48,34 @@ __all__ = [
 ]
 
 
-class _QuadraticKernel(nn.Module):
-    """Shared plumbing: channel counts, tap offsets, ``extra_repr`` and ``plot``."""
+class _QuadraticKernel(KernelModule):
+    """Shared plumbing: tap offsets, the ``log_std`` parameter and the output shape."""
 
     _positions: torch.Tensor
 
     def __init__(
         self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...], ndim: int
     ) -> None:
-        super().__init__()
-        check_channels(in_channels, out_channels)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = kernel_size
-        self._sizes = grid.to_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+        super().__init__(in_channels, out_channels, kernel_size, ndim)
         self.register_buffer("_positions", kernel_positions(self._sizes, ndim), persistent=False)
+
+    def _init_log_std(
+        self,
+        init: dict[str, str | float] | None,
+        defaults: dict[str, str],
+        axes: tuple[int, ...] = (),
+        normal_std: float = 4.0,
+    ) -> dict[str, str | float]:
+        """Resolve ``init``, create ``log_std`` (shape ``(O, I, *axes)``), return the options."""
+        name = type(self).__name__
+        options = resolve_init(init, defaults, name)
+        shape = (self.out_channels, self.in_channels, *axes)
+        variances = init_variances(options["var"], shape, self._sizes, name, normal_std)
+        self.log_std = nn.Parameter(variances.log().mul(0.5))
+        return options
 
     def _shape(self, values: torch.Tensor) -> torch.Tensor:
         return values.reshape(self.out_channels, self.in_channels, *self._sizes)
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-
-    @torch.no_grad()
-    def plot(self) -> Figure:
-        """Plot the kernels in a grid of heat maps (needs the ``plot`` extra: matplotlib).
-
-        Returns:
-            The :class:`matplotlib.figure.Figure`.
-        """
-        from semiconv_nd.plot import plot_kernels
-
-        return plot_kernels(self.forward())
 
 
 class QuadraticKernelSpectral2D(_QuadraticKernel):
@@ -128,12 +118,9 @@ class QuadraticKernelSpectral2D(_QuadraticKernel):
         init: dict[str, str | float] | None = None,
     ) -> None:
         super().__init__(in_channels, out_channels, kernel_size, 2)
-        name = type(self).__name__
-        options = resolve_init(init, {"var": "skewed", "theta": "spin"}, name)
-        shape = (out_channels, in_channels)
-        variances = init_variances(options["var"], (*shape, 2), self._sizes, name)
-        self.log_std = nn.Parameter(variances.log().mul(0.5))
-        self.theta = nn.Parameter(init_angles(options["theta"], shape, name))
+        options = self._init_log_std(init, {"var": "skewed", "theta": "spin"}, (2,))
+        angles = init_angles(options["theta"], (out_channels, in_channels), type(self).__name__)
+        self.theta = nn.Parameter(angles)
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, k, k)`` kernels."""
@@ -194,11 +181,8 @@ class QuadraticKernelCholesky2D(_QuadraticKernel):
         init: dict[str, str | float] | None = None,
     ) -> None:
         super().__init__(in_channels, out_channels, kernel_size, 2)
-        name = type(self).__name__
-        options = resolve_init(init, {"var": "skewed"}, name)
+        self._init_log_std(init, {"var": "skewed"}, (2,))
         shape = (out_channels, in_channels)
-        variances = init_variances(options["var"], (*shape, 2), self._sizes, name)
-        self.log_std = nn.Parameter(variances.log().mul(0.5))
         corr = nn.init.trunc_normal_(torch.empty(shape), mean=0.0, std=0.5, a=-1.0, b=1.0)
         self.corr = nn.Parameter(corr)
 
@@ -255,14 +239,8 @@ class QuadraticKernelIsoND(_QuadraticKernel):
         ndim: int,
         init: dict[str, str | float] | None = None,
     ) -> None:
-        if isinstance(ndim, bool) or not isinstance(ndim, int) or ndim < 1:
-            raise ValueError(f"ndim: expected a positive int, got {ndim!r}")
         super().__init__(in_channels, out_channels, kernel_size, ndim)
-        name = type(self).__name__
-        options = resolve_init(init, {"var": "ss"}, name)
-        shape = (out_channels, in_channels)
-        variances = init_variances(options["var"], shape, self._sizes, name, normal_std=1.0)
-        self.log_std = nn.Parameter(variances.log().mul(0.5))
+        self._init_log_std(init, {"var": "ss"}, normal_std=1.0)
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, *kernel_size)`` kernels."""
@@ -396,14 +374,9 @@ class QuadraticKernelCholeskyND(_QuadraticKernel):
         ndim: int,
         init: dict[str, str | float] | None = None,
     ) -> None:
-        if isinstance(ndim, bool) or not isinstance(ndim, int) or ndim < 1:
-            raise ValueError(f"ndim: expected a positive int, got {ndim!r}")
         super().__init__(in_channels, out_channels, kernel_size, ndim)
-        name = type(self).__name__
-        options = resolve_init(init, {"var": "skewed"}, name)
+        self._init_log_std(init, {"var": "skewed"}, (ndim,))
         shape = (out_channels, in_channels)
-        variances = init_variances(options["var"], (*shape, ndim), self._sizes, name)
-        self.log_std = nn.Parameter(variances.log().mul(0.5))
         below = ndim * (ndim - 1) // 2
         offdiag = nn.init.trunc_normal_(torch.empty(*shape, below), std=0.5, a=-1.0, b=1.0)
         self.offdiag = nn.Parameter(offdiag)

@@ -60,18 +60,25 @@ def _out_channels(image_channels: int, kernel: torch.Tensor, geo: list[int]) -> 
     return geo[9] * (image_channels // kernel.shape[1])
 
 
-def _select_entry(key: str) -> SelectEntry:
+def _forward_shape(
+    image: torch.Tensor, kernel: torch.Tensor, geo: list[int], output_size: list[int]
+) -> tuple[int, ...]:
+    return (image.shape[0], _out_channels(image.shape[1], kernel, geo), *output_size)
+
+
+def _entry(key: str, entry_class: type, kind: str) -> Any:
     entry = lookup(key)
-    if not isinstance(entry, SelectEntry):
-        raise TypeError(f"key: {key!r} is not a select semifield")
+    if not isinstance(entry, entry_class):
+        raise TypeError(f"key: {key!r} is not a {kind} semifield")
     return entry
+
+
+def _select_entry(key: str) -> SelectEntry:
+    return _entry(key, SelectEntry, "select")
 
 
 def _subtract_entry(key: str) -> SubtractEntry:
-    entry = lookup(key)
-    if not isinstance(entry, SubtractEntry):
-        raise TypeError(f"key: {key!r} is not a subtract semifield")
-    return entry
+    return _entry(key, SubtractEntry, "subtract")
 
 
 @torch.library.custom_op("semiconv_nd::select_conv", mutates_args=())
@@ -107,7 +114,7 @@ def _select_conv_fake(
     thread_block_size: int,
     kernel_inflation: int,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    shape = (image.shape[0], _out_channels(image.shape[1], kernel, geo), *output_size)
+    shape = _forward_shape(image, kernel, geo, output_size)
     prov_dtype, _ = provenance_dtype(math.prod(kernel.shape[1:]))
     return image.new_empty(shape), image.new_empty(shape, dtype=prov_dtype)
 
@@ -215,7 +222,7 @@ def _subtract_conv_fake(
     thread_block_size: int,
     kernel_inflation: int,
 ) -> torch.Tensor:
-    shape = (image.shape[0], _out_channels(image.shape[1], kernel, geo), *output_size)
+    shape = _forward_shape(image, kernel, geo, output_size)
     return image.new_empty(shape)
 
 

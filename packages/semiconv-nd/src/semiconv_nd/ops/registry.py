@@ -32,6 +32,17 @@ _BY_KEY: dict[str, SelectEntry | SubtractEntry] = {}
 _BY_SEMIFIELD: dict[Any, str] = {}
 _ANONYMOUS = itertools.count()
 
+_SELECT_OPERATORS = ("add_select", "times", "d_times_d_img", "d_times_d_kernel")
+_SUBTRACT_OPERATORS = (
+    "add",
+    "times",
+    "d_times_d_img",
+    "d_times_d_kernel",
+    "subtract",
+    "d_add_d_right",
+)
+_SUBTRACT_TRANSFORMS = ("post_sum", "undo_post_sum", "d_post_d_acc")
+
 
 @dataclass
 class SelectEntry:
@@ -54,6 +65,11 @@ class SelectEntry:
         """Whether the backward pass reads the image (the tropical built-ins do not)."""
         return self.sign == 0
 
+    @property
+    def operators(self) -> tuple[Any, ...]:
+        """The scalar operators, in the argument order of the kernel factories."""
+        return tuple(getattr(self.semifield, name) for name in _SELECT_OPERATORS)
+
 
 @dataclass
 class SubtractEntry:
@@ -72,6 +88,12 @@ class SubtractEntry:
     mode: int
     param: float
     kernels: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def operators(self) -> tuple[Any, ...]:
+        """The scalar operators and ``post_sum`` transforms, in the kernel factories' order."""
+        names = _SUBTRACT_OPERATORS + _SUBTRACT_TRANSFORMS
+        return tuple(getattr(self.semifield, name) for name in names)
 
 
 def _number(text: str) -> float | None:
@@ -100,17 +122,14 @@ def _check_callables(semifield: Any, names: tuple[str, ...]) -> None:
 
 
 def _select_entry(semifield: SelectSemifield, key: str) -> SelectEntry:
-    _check_callables(semifield, ("add_select", "times", "d_times_d_img", "d_times_d_kernel"))
+    _check_callables(semifield, _SELECT_OPERATORS)
     sign = {"_tropical_max": 1, "_tropical_min": -1}.get(semifield.cache_name or "", 0)
     return SelectEntry(key, semifield, sign)
 
 
 def _subtract_entry(semifield: SubtractSemifield, key: str) -> SubtractEntry:
-    _check_callables(
-        semifield,
-        ("add", "times", "d_times_d_img", "d_times_d_kernel", "subtract", "d_add_d_right"),
-    )
-    transforms = (semifield.post_sum, semifield.undo_post_sum, semifield.d_post_d_acc)
+    _check_callables(semifield, _SUBTRACT_OPERATORS)
+    transforms = tuple(getattr(semifield, name) for name in _SUBTRACT_TRANSFORMS)
     if any(f is not None for f in transforms) and not all(callable(f) for f in transforms):
         raise ValueError(
             "SubtractSemifield.post_sum: post_sum, undo_post_sum and d_post_d_acc must be given "

@@ -29,6 +29,8 @@ from typing import NamedTuple
 
 import torch
 
+from semiconv_nd.semifields._compiled import compiled_module, semifield_eq, semifield_hash
+
 __all__ = ["SelectSemifield"]
 
 
@@ -151,15 +153,14 @@ class SelectSemifield(NamedTuple):
             >>> conv(torch.zeros(2, 4, 9, 9), torch.zeros(4, 1, 3, 3), groups=4).shape
             torch.Size([2, 4, 7, 7])
         """
-        from semiconv_nd.ops.modules import CompiledConv
-
-        return CompiledConv(
+        return compiled_module(
             self,
+            fixed=False,
+            default_block=128,
             thread_block_size=thread_block_size,
             to_extension=to_extension,
             debug=debug,
             kernel_inflation=kernel_inflation,
-            default_block=128,
         )
 
     def lazy_fixed(
@@ -189,28 +190,21 @@ class SelectSemifield(NamedTuple):
             >>> erosion(torch.zeros(1, 2, 8), torch.zeros(2, 1, 3), groups=2).shape
             torch.Size([1, 2, 6])
         """
-        from semiconv_nd.ops.modules import CompiledConvFixedLazy
-
-        return CompiledConvFixedLazy(
+        return compiled_module(
             self,
+            fixed=True,
+            default_block=128,
             thread_block_size=thread_block_size,
             to_extension=to_extension,
             debug=debug,
             kernel_inflation=kernel_inflation,
-            default_block=128,
         )
 
     def __hash__(self) -> int:
-        if self.cache_name is not None:
-            return hash(("SelectSemifield", self.cache_name))
-        return id(self)
+        return semifield_hash(self, "SelectSemifield")
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SelectSemifield):
-            return False
-        if self.cache_name is not None:
-            return self.cache_name == other.cache_name
-        return self is other
+        return semifield_eq(self, other, SelectSemifield)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)

@@ -26,6 +26,8 @@ from typing import NamedTuple
 
 import torch
 
+from semiconv_nd.semifields._compiled import compiled_module, semifield_eq, semifield_hash
+
 __all__ = ["SubtractSemifield"]
 
 
@@ -247,15 +249,14 @@ class SubtractSemifield(NamedTuple):
             >>> conv(torch.zeros(1, 2, 6, 6), torch.zeros(2, 2, 3, 3)).shape
             torch.Size([1, 2, 4, 4])
         """
-        from semiconv_nd.ops.modules import CompiledConv
-
-        return CompiledConv(
+        return compiled_module(
             self,
+            fixed=False,
+            default_block=256,
             thread_block_size=thread_block_size,
             to_extension=to_extension,
             debug=debug,
             kernel_inflation=kernel_inflation,
-            default_block=256,
         )
 
     def lazy_fixed(
@@ -285,28 +286,21 @@ class SubtractSemifield(NamedTuple):
             >>> root(torch.ones(1, 1, 5, 5), torch.ones(1, 1, 3, 3)).shape
             torch.Size([1, 1, 3, 3])
         """
-        from semiconv_nd.ops.modules import CompiledConvFixedLazy
-
-        return CompiledConvFixedLazy(
+        return compiled_module(
             self,
+            fixed=True,
+            default_block=256,
             thread_block_size=thread_block_size,
             to_extension=to_extension,
             debug=debug,
             kernel_inflation=kernel_inflation,
-            default_block=256,
         )
 
     def __hash__(self) -> int:
-        if self.cache_name is not None:
-            return hash(("SubtractSemifield", self.cache_name))
-        return id(self)
+        return semifield_hash(self, "SubtractSemifield")
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SubtractSemifield):
-            return False
-        if self.cache_name is not None:
-            return self.cache_name == other.cache_name
-        return self is other
+        return semifield_eq(self, other, SubtractSemifield)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)

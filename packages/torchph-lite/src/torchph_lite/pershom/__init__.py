@@ -10,8 +10,8 @@ drivers for a whole batch), ``_h0`` (Prim spanning forests), ``_cohomology`` (pe
 in dimensions >= 1), ``_combinatorics`` (combinatorial number system), ``_containers`` (hash map,
 heap of runs), ``_metrics`` (L1/L2 distances), ``_torch_h0`` (dimension 0 with torch ops, used on
 CUDA), ``_assemble`` (gather plan, per-input split), ``_edge_lengths`` (differentiable
-critical-edge lengths) and ``_cpu_values`` (float64 CPU clouds: values and gradients straight from
-numba, one autograd node; the fast path of the training loop).
+critical-edge lengths) and ``_cpu_values`` (float32/float64 CPU clouds: values and gradients
+straight from numba, one autograd node; the fast path of the training loop).
 
 Development note: numba's on-disk cache (``cache=True``) is keyed on each file's own source, not on
 the modules it calls. After editing a kernel module, delete ``pershom/__pycache__/*.nbi`` and

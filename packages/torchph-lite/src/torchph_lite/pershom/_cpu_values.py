@@ -1,14 +1,17 @@
-"""Float64 CPU point clouds: diagrams, values and gradients in two numba calls.
+"""Float32 and float64 CPU point clouds: diagrams, values and gradients in two numba calls.
 
 The generic path (:mod:`._assemble` with :mod:`._edge_lengths`) gathers every value with torch ops
-after the kernels ran. For a float64 cloud on the CPU that work is done by the kernel call itself:
-it returns the gather plan with the L1 lengths or the squared L2 lengths of the critical edges,
-summed coordinate by coordinate exactly as :func:`._edge_lengths.edge_lengths` does (the L2 square
-root is then taken by torch in one call, so the values are bitwise those of the generic path). One
-autograd node, :class:`GatheredValues`, hands the values out as ``(pairs, births)``, and its
-backward scatters the gradient to the points with one more numba call, in the order of the
-generic path's ``index_add_``. This keeps the training-loop case (many small clouds, forward and
-backward every step) cheap.
+after the kernels ran. For a float32 or float64 cloud on the CPU that work is done by the kernel
+call itself: it computes the persistence records from a float64 copy of the coordinates (as the
+generic path does) and returns the gather plan with the L1 lengths or the squared L2 lengths of the
+critical edges, computed from the coordinates *in their own dtype* and summed coordinate by
+coordinate exactly as :func:`._edge_lengths.edge_lengths` does (the L2 square root is then taken by
+torch in one call). Every operation is a single IEEE operation in the input's dtype (numba keeps
+float32 arithmetic in float32 and contracts nothing into fused multiply-adds), so the values are
+bitwise those of the generic path. One autograd node, :class:`GatheredValues`, hands the values out
+as ``(pairs, births)``, and its backward scatters the gradient to the points with one more numba
+call, in the dtype of the input and in the order of the generic path's ``index_add_``. This keeps
+the training-loop case (many small clouds, forward and backward every step) cheap.
 """
 
 from __future__ import annotations
@@ -34,20 +37,21 @@ def _all_finite(points: np.ndarray) -> bool:
 
 
 @nb.njit(**_JIT)
-def _values(points: np.ndarray, offsets: np.ndarray, records: tuple, metric: int, groups: int):
+def _values(coords: np.ndarray, offsets: np.ndarray, records: tuple, metric: int, groups: int):
     """Gather plan of ``records`` and the L1 lengths or squared L2 lengths of its edges.
 
     Returns ``(a, b, values, fin_counts, ess_counts, m)``: the ``2 m`` values of the ``m`` finite
     pairs (interleaved birth, death) followed by the essential births, ``values[i]`` belonging to
-    the edge ``(a[i], b[i])`` (``(0, 0)`` for a zero value). The sums run over the coordinates in
-    order, as in :func:`._edge_lengths.edge_lengths`, so the values are bitwise the same.
+    the edge ``(a[i], b[i])`` (``(0, 0)`` for a zero value). ``values`` has the dtype of
+    ``coords``; the sums run over the coordinates in order, starting from the first term, as in
+    :func:`._edge_lengths.edge_lengths`, so the values are bitwise the same.
     """
     cloud, dim, bu, bv, du, dv, _, death = records
     n_inputs = offsets.shape[0] - 1
     a, b, fin, fin_counts, ess_counts = _gather_plan(
         cloud, dim, bu, bv, du, dv, death, offsets, groups, n_inputs
     )
-    values = np.zeros(a.shape[0])
+    values = np.zeros(a.shape[0], dtype=coords.dtype)
     for i in range(a.shape[0]):
         if a[i] < 0:
             a[i] = 0
@@ -55,9 +59,10 @@ def _values(points: np.ndarray, offsets: np.ndarray, records: tuple, metric: int
             continue
         u = a[i]
         v = b[i]
-        acc = 0.0
-        for c in range(points.shape[1]):
-            diff = points[u, c] - points[v, c]
+        diff = coords[u, 0] - coords[v, 0]
+        acc = abs(diff) if metric == L1 else diff * diff
+        for c in range(1, coords.shape[1]):
+            diff = coords[u, c] - coords[v, c]
             acc += abs(diff) if metric == L1 else diff * diff
         values[i] = acc
     return a, b, values, fin_counts, ess_counts, fin.shape[0]
@@ -65,29 +70,37 @@ def _values(points: np.ndarray, offsets: np.ndarray, records: tuple, metric: int
 
 @nb.njit(**_JIT)
 def values_dim0(
-    points: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
+    points: np.ndarray, coords: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
 ) -> tuple[bool, tuple]:
     """Dimension-0 values of the clouds ``points[offsets[c]:offsets[c + 1]]`` (see ``_values``).
 
-    The first item is ``False`` (and nothing is computed) when a coordinate is not finite.
+    ``points`` is the float64 copy the diagrams are computed from, ``coords`` the same
+    coordinates in the input's dtype (float32 or float64; the same array for float64), from which
+    the values are computed. The first item is ``False`` (and nothing is computed) when a
+    coordinate is not finite.
     """
     if not _all_finite(points):
         empty = np.zeros(0, dtype=np.int64)
-        return False, (empty, empty, np.zeros(0), empty, empty, 0)
+        return False, (empty, empty, np.zeros(0, dtype=coords.dtype), empty, empty, 0)
     records = records_from_points_dim0(points, offsets, metric, threshold)
-    return True, _values(points, offsets, records, metric, 1)
+    return True, _values(coords, offsets, records, metric, 1)
 
 
 @nb.njit(**_JIT)
 def values_upto(
-    points: np.ndarray, offsets: np.ndarray, metric: int, max_dim: int, threshold: float
+    points: np.ndarray,
+    coords: np.ndarray,
+    offsets: np.ndarray,
+    metric: int,
+    max_dim: int,
+    threshold: float,
 ) -> tuple[bool, tuple]:
     """Values of dimensions ``0..max_dim`` (``max_dim >= 1``), as :func:`values_dim0`."""
     if not _all_finite(points):
         empty = np.zeros(0, dtype=np.int64)
-        return False, (empty, empty, np.zeros(0), empty, empty, 0)
+        return False, (empty, empty, np.zeros(0, dtype=coords.dtype), empty, empty, 0)
     records = records_from_points(points, offsets, metric, max_dim, threshold)
-    return True, _values(points, offsets, records, metric, max_dim + 1)
+    return True, _values(coords, offsets, records, metric, max_dim + 1)
 
 
 @nb.njit(**_JIT)
@@ -95,39 +108,50 @@ def _scatter(
     grad: np.ndarray,
     a: np.ndarray,
     b: np.ndarray,
-    points: np.ndarray,
+    coords: np.ndarray,
     lengths: np.ndarray,
     metric: int,
-    n_points: int,
+    one: float,
 ) -> np.ndarray:
-    """Gradient of ``sum(grad * lengths)`` with respect to ``points`` (``(n_points, d)``).
+    """Gradient of ``sum(grad * lengths)`` with respect to ``coords`` (``(n_points, d)``).
 
-    Same arithmetic as :class:`._edge_lengths._EdgeLengths`: ``g = grad[i] * local`` is added at
-    ``a[i]`` for every ``i``, then subtracted at ``b[i]``; ``local`` is the sign of the difference
-    (L1) or the difference over the length (L2, length 1 used for coincident points).
+    Same arithmetic as :class:`._edge_lengths._EdgeLengths`, in the dtype of ``coords`` (``one``
+    is ``1`` in that dtype, so that no intermediate is widened): ``g = grad[i] * local`` is added
+    at ``a[i]`` for every ``i``, then subtracted at ``b[i]``; ``local`` is the sign of the
+    difference (L1) or the difference over the length (L2, length 1 used for coincident points).
     """
-    d = points.shape[1]
-    out = np.zeros((n_points, d))
-    for sign in (1.0, -1.0):
+    d = coords.shape[1]
+    zero = one - one
+    out = np.zeros(coords.shape, dtype=coords.dtype)
+    for second in (False, True):
         for i in range(grad.shape[0]):
             if grad[i] == 0.0 or a[i] == b[i]:
                 continue
             u = a[i]
             v = b[i]
-            scale = lengths[i] if lengths[i] > 0 else 1.0
-            w = u if sign > 0 else v
+            scale = lengths[i] if lengths[i] > zero else one
+            w = v if second else u
             for c in range(d):
-                diff = points[u, c] - points[v, c]
+                diff = coords[u, c] - coords[v, c]
                 if metric == L1:
-                    local = 1.0 if diff > 0 else (-1.0 if diff < 0 else 0.0)
+                    local = one if diff > zero else (-one if diff < zero else zero)
                 else:
                     local = diff / scale
-                out[w, c] += sign * (grad[i] * local)
+                g = grad[i] * local
+                if second:
+                    out[w, c] -= g
+                else:
+                    out[w, c] += g
     return out
 
 
 class GatheredValues(torch.autograd.Function):
-    """Hands out precomputed values as ``(pairs, births)``; backward scatters to the points."""
+    """Hands out precomputed values as ``(pairs, births)``; backward scatters to the points.
+
+    ``plan`` is ``(coords, a, b, values, metric, m)``: the coordinates in the input's dtype (kept
+    for the backward pass), the edges ``(a[i], b[i])`` of the values, and the number ``m`` of
+    finite pairs, whose ``2 m`` values come first.
+    """
 
     @staticmethod
     def forward(ctx, source: torch.Tensor, plan: tuple) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
@@ -141,11 +165,11 @@ class GatheredValues(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, g_pairs: torch.Tensor | None, g_births: torch.Tensor | None):  # type: ignore[override]
-        points, a, b, values, metric, m = ctx.plan
-        grad = np.zeros(a.shape[0])
+        coords, a, b, values, metric, m = ctx.plan
+        grad = np.zeros(a.shape[0], dtype=values.dtype)
         if g_pairs is not None:
             grad[: 2 * m] = g_pairs.reshape(-1).numpy()
         if g_births is not None:
             grad[2 * m :] = g_births.numpy()
-        out = _scatter(grad, a, b, points, values, metric, points.shape[0])
+        out = _scatter(grad, a, b, coords, values, metric, values.dtype.type(1))
         return torch.from_numpy(out).view(ctx.shape), None

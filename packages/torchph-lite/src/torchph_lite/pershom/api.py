@@ -52,6 +52,9 @@ __all__ = ["vr_persistence", "vr_persistence_l1", "vr_persistence_l2"]
 
 Backend = Literal["auto", "numba", "torch"]
 
+#: point-cloud dtypes whose CPU values and gradients come straight from numba (see _cpu_values)
+_CPU_VALUE_DTYPES = (torch.float32, torch.float64)
+
 
 def vr_persistence_l1(
     point_cloud: torch.Tensor | list[torch.Tensor],
@@ -230,7 +233,7 @@ def _point_cloud_persistence(
     threshold = check_max_ball_diameter(max_ball_diameter)
     if (  # the training-loop case, without the general normalisation below
         isinstance(point_cloud, torch.Tensor)
-        and point_cloud.dtype == torch.float64
+        and point_cloud.dtype in _CPU_VALUE_DTYPES
         and point_cloud.device.type == "cpu"
         and point_cloud.dim() == 3
         and backend in ("auto", "numba")
@@ -239,7 +242,7 @@ def _point_cloud_persistence(
         if b >= 1 and n >= 1 and 1 <= d <= 8:
             host = point_cloud.detach().numpy().reshape(b * n, d)
             offsets = np.arange(b + 1, dtype=np.int64) * n
-            return _float64_cpu_persistence(point_cloud, host, offsets, md, threshold, metric, True)
+            return _cpu_persistence(point_cloud, host, offsets, md, threshold, metric, True)
     data, offsets, batched = flatten_batch(point_cloud, "point_cloud")
     if isinstance(data, list):
         dims = {t.shape[1] for t in data}
@@ -257,11 +260,11 @@ def _point_cloud_persistence(
     use_torch = _use_torch(backend, md, flat.device)
     if (
         not use_torch
-        and flat.dtype == torch.float64
+        and flat.dtype in _CPU_VALUE_DTYPES
         and flat.device.type == "cpu"
         and 1 <= flat.shape[1] <= 8
     ):
-        return _float64_cpu_persistence(
+        return _cpu_persistence(
             point_cloud if batched and not isinstance(data, list) else flat,
             flat.detach().numpy(),
             offsets,
@@ -292,7 +295,7 @@ def _point_cloud_persistence(
     return out if batched else out[0]
 
 
-def _float64_cpu_persistence(
+def _cpu_persistence(
     source: torch.Tensor,
     flat: np.ndarray,
     offsets: np.ndarray,
@@ -301,26 +304,30 @@ def _float64_cpu_persistence(
     metric: int,
     batched: bool,
 ) -> Diagram | list[Diagram]:
-    """The numba path for float64 CPU clouds: values straight from the kernels (see _cpu_values)."""
-    host = np.array(flat, order="C")  # a copy: kept for the backward pass
+    """The numba path for float32/float64 CPU clouds: values straight from the kernels.
+
+    The diagrams are computed from float64 coordinates and the values from the coordinates in
+    the input's dtype, as on the generic path, with bitwise the same results (see _cpu_values).
+    """
+    coords = np.array(flat, order="C")  # a copy: kept for the backward pass
+    points = coords if coords.dtype == np.float64 else coords.astype(np.float64)
     if max_dim == 0:
-        finite, plan = values_dim0(host, offsets, metric, threshold)
+        finite, plan = values_dim0(points, coords, offsets, metric, threshold)
     else:
-        finite, plan = values_upto(host, offsets, metric, max_dim, threshold)
+        finite, plan = values_upto(points, coords, offsets, metric, max_dim, threshold)
     if not finite:
         raise ValueError("point_cloud contains NaN or infinite coordinates")
     a, b, values, fin_counts, ess_counts, m = plan
-    # L1 values are bitwise those of the kernels, whose pairs have positive length. L2 values take
-    # torch's square root, as edge_lengths does (it can differ from numba's by one ulp), so a pair
-    # of positive length can come out with equal values in dimensions >= 1: drop those
     if metric == L2:
         torch.sqrt(torch.from_numpy(values), out=torch.from_numpy(values))
-    if metric == L2 and max_dim > 0:
-        pair_values = values[: 2 * m].reshape(m, 2)
-        equal = pair_values[:, 0] == pair_values[:, 1]
-        if equal.any():
-            a, b, values, fin_counts, m = _drop_pairs(a, b, values, fin_counts, equal)
-    pairs, births = GatheredValues.apply(source, (host, a, b, values, metric, m))
+    # The kernels' pairs have positive length in float64, but their values in the input's dtype
+    # (float32 rounding, or torch's L2 square root, which can differ from numba's by one ulp) can
+    # be equal: drop those pairs, as the generic path does
+    pair_values = values[: 2 * m].reshape(m, 2)
+    equal = pair_values[:, 0] == pair_values[:, 1]
+    if equal.any():
+        a, b, values, fin_counts, m = _drop_pairs(a, b, values, fin_counts, equal)
+    pairs, births = GatheredValues.apply(source, (coords, a, b, values, metric, m))
     pair_parts = pairs.split(fin_counts.tolist())
     birth_parts = births.split(ess_counts.tolist())
     groups = max_dim + 1

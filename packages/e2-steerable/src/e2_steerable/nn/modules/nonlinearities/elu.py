@@ -7,13 +7,12 @@ from torch import nn
 
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules._checks import require_field_type, require_support
-from e2_steerable.nn.modules.equivariant_module import EquivariantModule
+from e2_steerable.nn.modules.nonlinearities._type_preserving import TypePreservingPointwise
 
 __all__ = ["ELU"]
 
 
-class ELU(EquivariantModule):
+class ELU(TypePreservingPointwise):
     """ELU applied to every channel; the type is preserved.
 
     Only fields whose representation supports pointwise nonlinearities are accepted.
@@ -38,11 +37,7 @@ class ELU(EquivariantModule):
     """
 
     def __init__(self, in_type: FieldType, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        require_field_type("ELU", in_type)
-        require_support("ELU", in_type, "pointwise")
-        self.in_type = in_type
-        self.out_type = in_type
+        super().__init__(in_type)
         self.alpha = float(alpha)
         self.inplace = bool(inplace)
 
@@ -52,10 +47,6 @@ class ELU(EquivariantModule):
         return GeometricTensor(
             F.elu(x.tensor, alpha=self.alpha, inplace=self.inplace), self.out_type
         )
-
-    def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The output shape equals the input shape."""
-        return self._check_input_shape(input_shape)
 
     def export(self) -> nn.ELU:
         """The equivalent ``torch.nn.ELU`` (in eval mode)."""

@@ -9,8 +9,7 @@ from torch import nn
 
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules._checks import require_field_type, require_support
-from e2_steerable.nn.modules.equivariant_module import EquivariantModule
+from e2_steerable.nn.modules.nonlinearities._type_preserving import TypePreservingPointwise
 
 __all__ = ["PointwiseNonLinearity"]
 
@@ -29,7 +28,7 @@ _EXPORTS: dict[str, type[nn.Module]] = {
 }
 
 
-class PointwiseNonLinearity(EquivariantModule):
+class PointwiseNonLinearity(TypePreservingPointwise):
     """The same scalar function applied to every channel; the type is preserved.
 
     Only fields whose representation supports pointwise nonlinearities are accepted.
@@ -51,16 +50,12 @@ class PointwiseNonLinearity(EquivariantModule):
     """
 
     def __init__(self, in_type: FieldType, function: str = "p_relu") -> None:
-        super().__init__()
-        require_field_type("PointwiseNonLinearity", in_type)
-        require_support("PointwiseNonLinearity", in_type, "pointwise")
+        super().__init__(in_type)
         if function not in _FUNCTIONS:
             raise ValueError(
                 f"PointwiseNonLinearity: `function` must be one of {sorted(_FUNCTIONS)}, got "
                 f"{function!r}"
             )
-        self.in_type = in_type
-        self.out_type = in_type
         self.function = function
         self._function = _FUNCTIONS[function]
 
@@ -69,10 +64,6 @@ class PointwiseNonLinearity(EquivariantModule):
         x = self._check_input(input)
         out: torch.Tensor = self._function(x.tensor)
         return GeometricTensor(out, self.out_type)
-
-    def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The output shape equals the input shape."""
-        return self._check_input_shape(input_shape)
 
     def export(self) -> nn.Module:
         """The equivalent plain ``torch.nn`` activation (in eval mode)."""

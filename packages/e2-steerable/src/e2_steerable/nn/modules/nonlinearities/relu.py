@@ -7,13 +7,12 @@ from torch import nn
 
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules._checks import require_field_type, require_support
-from e2_steerable.nn.modules.equivariant_module import EquivariantModule
+from e2_steerable.nn.modules.nonlinearities._type_preserving import TypePreservingPointwise
 
 __all__ = ["ReLU"]
 
 
-class ReLU(EquivariantModule):
+class ReLU(TypePreservingPointwise):
     """ReLU applied to every channel; the type is preserved.
 
     Only fields whose representation supports pointwise nonlinearities (permutation
@@ -38,21 +37,13 @@ class ReLU(EquivariantModule):
     """
 
     def __init__(self, in_type: FieldType, inplace: bool = False) -> None:
-        super().__init__()
-        require_field_type("ReLU", in_type)
-        require_support("ReLU", in_type, "pointwise")
-        self.in_type = in_type
-        self.out_type = in_type
+        super().__init__(in_type)
         self.inplace = bool(inplace)
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Apply ReLU to every channel of ``input``."""
         x = self._check_input(input)
         return GeometricTensor(F.relu(x.tensor, inplace=self.inplace), self.out_type)
-
-    def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The output shape equals the input shape."""
-        return self._check_input_shape(input_shape)
 
     def export(self) -> nn.ReLU:
         """The equivalent ``torch.nn.ReLU`` (in eval mode)."""

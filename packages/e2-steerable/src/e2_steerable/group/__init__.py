@@ -13,6 +13,7 @@ Example:
     8
 """
 
+from e2_steerable.group._linalg import block_diag
 from e2_steerable.group.group import Group, SubgroupMap
 from e2_steerable.group.groups import (
     O2,
@@ -32,6 +33,7 @@ from e2_steerable.group.representation import (
     directsum,
     disentangle,
 )
+from e2_steerable.group.utils import chi, psi, psichi
 
 __all__ = [
     "O2",
@@ -42,12 +44,16 @@ __all__ = [
     "IrreducibleRepresentation",
     "Representation",
     "SubgroupMap",
+    "block_diag",
     "change_basis",
+    "chi",
     "cyclic_group",
     "dihedral_group",
     "directsum",
     "disentangle",
     "o2_group",
+    "psi",
+    "psichi",
     "so2_group",
     "trivial_group",
 ]

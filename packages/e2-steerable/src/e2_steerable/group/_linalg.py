@@ -14,7 +14,13 @@ __all__ = ["block_diag", "decompose"]
 
 
 def block_diag(blocks: Sequence[np.ndarray]) -> np.ndarray:
-    """Block-diagonal matrix of square or rectangular float64 blocks."""
+    """The float64 block-diagonal matrix of square or rectangular ``blocks`` (no scipy needed).
+
+    Example:
+        >>> import numpy as np
+        >>> block_diag([np.ones((1, 1)), 2 * np.eye(2)]).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]
+    """
     rows = sum(b.shape[0] for b in blocks)
     cols = sum(b.shape[1] for b in blocks)
     out = np.zeros((rows, cols))

@@ -8,12 +8,13 @@ representations, restriction to subgroups) lives here and works from those descr
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import numpy as np
 
 from e2_steerable.group import _linalg
+from e2_steerable.group._induced import induced_decomposition
 from e2_steerable.group.irrep import IrreducibleRepresentation
 from e2_steerable.group.representation import Representation
 
@@ -123,6 +124,12 @@ class Group(ABC):
     def _to_child(self, sub_id: Hashable, element: Element) -> Element | None:
         """Send an element of this group to subgroup ``sub_id``, or ``None`` if it is not there."""
 
+    def _require_elements(self, *elements: Element) -> None:
+        """Raise ValueError naming the first argument that is not an element of this group."""
+        for i, e in enumerate(elements):
+            if not self.is_element(e):
+                raise ValueError(f"e{i + 1}: {e!r} is not an element of {self.name}")
+
     def _solver_elements(self) -> list[Element]:
         """Elements whose constraints characterise intertwiners (all of them for finite groups)."""
         return self.testing_elements()
@@ -133,6 +140,11 @@ class Group(ABC):
     @property
     def elements(self) -> list[Element] | None:
         """All elements of a finite group (``None`` for continuous groups)."""
+        return None
+
+    @property
+    def elements_names(self) -> list[str] | None:
+        """Readable names of :attr:`elements` (as e2cnn's), ``None`` for continuous groups."""
         return None
 
     def order(self) -> int:
@@ -168,12 +180,39 @@ class Group(ABC):
         """The trivial (one-dimensional, constant) representation."""
         return self._get_irrep(self._irrep_ids()[0])
 
-    def _register(self, rep: Representation) -> Representation:
+    def irrep_by_name(self, name: str) -> IrreducibleRepresentation:
+        """The irrep called ``name`` (e.g. ``"irrep_1"``, ``"irrep_1,2"``) among those built so far.
+
+        Raises:
+            ValueError: if this group has no irrep of that name.
+
+        Example:
+            >>> from e2_steerable.group import dihedral_group
+            >>> dihedral_group(4).irrep_by_name("irrep_1,1").size
+            2
+        """
+        irr = self._irreps.get(name)
+        if irr is None:
+            raise ValueError(
+                f"name: {self.name} has no irrep called {name!r}; known irreps: "
+                f"{sorted(self._irreps)}"
+            )
+        return irr
+
+    def irrep_sizes(self, names: Iterable[str]) -> list[int]:
+        """The sizes of the irreps called ``names``, in order."""
+        return [self.irrep_by_name(n).size for n in names]
+
+    def register(self, rep: Representation) -> Representation:
+        """Add ``rep`` to :attr:`representations` under its name; an existing one of the same
+        name wins and is returned (so equal names always mean the same representation)."""
         existing = self.representations.get(rep.name)
         if existing is not None:
             return existing
         self.representations[rep.name] = rep
         return rep
+
+    _register = register  # the historical private name, kept for existing callers
 
     @property
     def regular_representation(self) -> Representation:
@@ -205,7 +244,7 @@ class Group(ABC):
         if self.abelian:
             nonlinearities.add("vectorfield")
         rep = Representation(self, "regular", irreps, q, nonlinearities, change_of_basis_inv=q.T)
-        return self._register(rep)
+        return self.register(rep)
 
     def _coset_representatives(self, sub_id: Hashable) -> list[Element]:
         elements = self.elements
@@ -260,15 +299,20 @@ class Group(ABC):
 
         elements = self.elements
         assert elements is not None
-        mats = {i: matrix(g) for i, g in enumerate(elements)}
-        irreps, q = _linalg.decompose(self, [mats[i] for i in range(len(elements))], elements)
+        mats = [matrix(g) for g in elements]
+        q_inv: np.ndarray | None = None
+        if isinstance(repr, IrreducibleRepresentation):
+            # e2cnn's change of basis, so that weights of such fields keep e2cnn's meaning
+            irreps, q, q_inv = induced_decomposition(self, subgroup_id, repr, cosets, mats)
+        else:
+            irreps, q = _linalg.decompose(self, mats, elements)
         nonlinearities = {"norm", "gated", "concatenated"}
         nonlinearities.add(f"induced_norm_{d}")
         nonlinearities.add(f"induced_gated_{d}")
         if repr.is_trivial():
             nonlinearities |= {"pointwise", "induced_gate"}
-        rep = Representation(self, name, irreps, q, nonlinearities)
-        return self._register(rep)
+        rep = Representation(self, name, irreps, q, nonlinearities, change_of_basis_inv=q_inv)
+        return self.register(rep)
 
     def quotient_representation(self, subgroup_id: Hashable) -> Representation:
         """The permutation representation on the cosets ``G/H`` of the subgroup ``subgroup_id``.
@@ -292,7 +336,7 @@ class Group(ABC):
             induced.supported_nonlinearities | {"pointwise"},
             change_of_basis_inv=induced.change_of_basis_inv,
         )
-        return self._register(rep)
+        return self.register(rep)
 
     def subgroup(self, id: Hashable) -> tuple[Group, SubgroupMap, SubgroupMap]:
         """The subgroup ``id`` with the maps between its elements and this group's.
@@ -314,7 +358,7 @@ class Group(ABC):
         if cached is not None:
             return cached
         sub, parent_map, _ = self.subgroup(sub_id)
-        irrep = self._irreps[irrep_name]
+        irrep = self.irrep_by_name(irrep_name)
         frequency = int(irrep.attributes.get("frequency", 0))
         if sub.continuous and getattr(sub, "maximum_frequency", frequency) < frequency:
             sub.maximum_frequency = frequency  # type: ignore[attr-defined]  # list enough irreps
@@ -323,6 +367,17 @@ class Group(ABC):
         result = _linalg.decompose(sub, mats, sub_elements)
         self._restricted_irreps[key] = result
         return result
+
+    def _restriction_for_induction(
+        self, irrep_name: str, sub_id: Hashable
+    ) -> tuple[np.ndarray, list[str]]:
+        """``(Q, sub_irreps)`` of the restricted irrep, in the basis induced representations use.
+
+        Groups override this with e2cnn's explicit restriction (see :mod:`._induced`); the default
+        is the numerical decomposition used by :meth:`restrict_representation`.
+        """
+        names, q = self._restrict_irrep(irrep_name, sub_id)
+        return q, names
 
     def restrict_representation(self, id: Hashable, repr: Representation) -> Representation:
         """Restrict ``repr`` to the subgroup ``id``, decomposed into the subgroup's irreps."""
@@ -349,7 +404,7 @@ class Group(ABC):
         name = f"restricted_{repr.name}|[{self.name}:{id}]"
         if name in sub.representations:
             return sub.representations[name]
-        return sub._register(Representation(sub, name, irreps, q_total, nonlinearities))
+        return sub.register(Representation(sub, name, irreps, q_total, nonlinearities))
 
     # ----------------------------------------------------------------------------------------
     # identity and pickling

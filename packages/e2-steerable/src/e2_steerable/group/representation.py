@@ -75,10 +75,10 @@ class Representation:
             raise TypeError(f"name: expected a string, got {type(name).__name__}")
         irreps = list(irreps)
         for irr in irreps:
-            if irr not in group._irreps:
+            if irr not in group._irreps:  # the group's own storage: irrep_by_name's message
                 raise ValueError(f"irreps: '{irr}' is not an irrep of {group.name}")
         q = np.asarray(change_of_basis, dtype=np.float64)
-        size = sum(group._irreps[irr].size for irr in irreps)
+        size = sum(group.irrep_sizes(irreps))
         if q.shape != (size, size):
             raise ValueError(
                 f"change_of_basis: expected a ({size}, {size}) matrix (the sum of the irreps' "
@@ -101,7 +101,7 @@ class Representation:
         """The matrix :math:`\\rho(g)`, a float64 ``(size, size)`` array."""
         if self._representation is not None:
             return np.asarray(self._representation(element), dtype=np.float64)
-        blocks = [self.group._irreps[irr](element) for irr in self.irreps]
+        blocks = [self.group.irrep_by_name(irr)(element) for irr in self.irreps]
         return self.change_of_basis @ _linalg.block_diag(blocks) @ self.change_of_basis_inv
 
     def representation(self, element: Any) -> np.ndarray:
@@ -112,7 +112,7 @@ class Representation:
         """The trace of :math:`\\rho(g)`."""
         if self._character is not None:
             return float(self._character(element))
-        return float(sum(np.trace(self.group._irreps[irr](element)) for irr in self.irreps))
+        return float(sum(np.trace(self.group.irrep_by_name(irr)(element)) for irr in self.irreps))
 
     def is_trivial(self) -> bool:
         """Whether this is the (one-dimensional) trivial representation."""
@@ -125,6 +125,19 @@ class Representation:
     def restrict(self, id: Hashable) -> Representation:
         """Restrict to the subgroup ``id`` of :attr:`group` (see :meth:`Group.subgroup`)."""
         return self.group.restrict_representation(id, self)
+
+    def __add__(self, other: Representation) -> Representation:
+        """Direct sum ``self ⊕ other`` (see :func:`directsum`).
+
+        Example:
+            >>> from e2_steerable.group import cyclic_group
+            >>> G = cyclic_group(4)
+            >>> (G.trivial_representation + G.irrep(1)).irreps
+            ['irrep_0', 'irrep_1']
+        """
+        if not isinstance(other, Representation):
+            return NotImplemented
+        return directsum([self, other])
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -163,7 +176,7 @@ def change_basis(
         )
     nonlinearities = set() if supported_nonlinearities is None else set(supported_nonlinearities)
     rep = Representation(repr.group, name, repr.irreps, c @ repr.change_of_basis, nonlinearities)
-    return repr.group._register(rep)
+    return repr.group.register(rep)
 
 
 def directsum(
@@ -217,7 +230,7 @@ def directsum(
     nonlinearities = set.intersection(*(set(r.supported_nonlinearities) for r in reprs))
     rep = Representation(group, name, irreps, q, nonlinearities, change_of_basis_inv=q_inv)
     if change_of_basis is None:
-        return group._register(rep)
+        return group.register(rep)
     return rep
 
 
@@ -239,7 +252,7 @@ def disentangle(repr: Representation) -> tuple[np.ndarray, list[Representation]]
         ['irrep_1', 'irrep_0']
     """
     q = repr.change_of_basis
-    sizes = [repr.group._irreps[irr].size for irr in repr.irreps]
+    sizes = repr.group.irrep_sizes(repr.irreps)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
     n_ch = repr.size
     n_irr = len(sizes)
@@ -279,7 +292,7 @@ def disentangle(repr: Representation) -> tuple[np.ndarray, list[Representation]]
             parts.append(repr)
             continue
         if len(sub_irreps) == 1 and np.allclose(sub_q, np.eye(len(channels))):
-            parts.append(repr.group._irreps[sub_irreps[0]])
+            parts.append(repr.group.irrep_by_name(sub_irreps[0]))
             continue
         known = next(
             (
@@ -299,7 +312,7 @@ def disentangle(repr: Representation) -> tuple[np.ndarray, list[Representation]]
             continue
         nonlin = set(repr.supported_nonlinearities) & {"norm", "gated", "concatenated"}
         parts.append(
-            repr.group._register(Representation(repr.group, name, sub_irreps, sub_q, nonlin))
+            repr.group.register(Representation(repr.group, name, sub_irreps, sub_q, nonlin))
         )
     p = np.zeros((n_ch, n_ch))
     p[np.arange(n_ch), perm] = 1.0

@@ -11,25 +11,36 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["transform_image"]
+__all__ = ["output_grid", "transform_image"]
 
 
-def _source_coordinates(matrix: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column (floats) read by every output pixel, each of shape ``(h, w)``."""
-    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+def _source_coordinates(
+    matrix: np.ndarray, h: int, w: int, out_h: int, out_w: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column (floats) of the ``h x w`` input read by every pixel of the
+    ``out_h x out_w`` output, each of shape ``(out_h, out_w)``."""
     rows, cols = np.meshgrid(
-        np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij"
+        np.arange(out_h, dtype=np.float64), np.arange(out_w, dtype=np.float64), indexing="ij"
     )
-    pts = np.stack([cols - cx, cy - rows])  # (2, h, w) as (x, y)
+    pts = np.stack([cols - (out_w - 1) / 2.0, (out_h - 1) / 2.0 - rows])  # (2, out_h, out_w)
     src = np.tensordot(np.linalg.inv(matrix), pts, axes=1)
-    return cy - src[1], src[0] + cx
+    return (h - 1) / 2.0 - src[1], src[0] + (w - 1) / 2.0
+
+
+def output_grid(matrix: np.ndarray, h: int, w: int) -> tuple[int, int]:
+    """The grid the image lands on: ``(w, h)`` for maps that swap the axes (±90°, diagonal
+    reflections), ``(h, w)`` otherwise (as :func:`torch.rot90` does)."""
+    m = np.asarray(matrix, dtype=np.float64)
+    swaps = abs(m[0, 0]) < 1e-9 and abs(m[1, 1]) < 1e-9 and abs(abs(m[0, 1]) - 1.0) < 1e-9
+    return (w, h) if swaps else (h, w)
 
 
 def transform_image(x: Any, matrix: np.ndarray, order: int = 3) -> Any:
     """Apply the planar linear map ``matrix`` to the last two (spatial) axes of ``x``.
 
-    Exact (an index gather) when the map sends the pixel grid onto itself (multiples of 90°,
-    reflections along the axes or the diagonals of a square image); otherwise interpolated with
+    Exact (an index gather) when the map sends the pixel grid onto a pixel grid (multiples of
+    90°, reflections along the axes or the diagonals); maps that swap the axes turn an ``H x W``
+    image into a ``W x H`` one, as :func:`torch.rot90` does. Otherwise interpolated with
     a spline of order ``order`` (:func:`scipy.ndimage.map_coordinates`, zeros outside the image;
     scipy is imported only then).
 
@@ -39,11 +50,11 @@ def transform_image(x: Any, matrix: np.ndarray, order: int = 3) -> Any:
         order: spline order (0 to 5) of the interpolation for inexact maps.
 
     Returns:
-        The transformed array, of the same type, dtype and shape as ``x``.
+        The transformed array, of the same type and dtype as ``x``.
 
     Shape:
         - Input: :math:`(*, H, W)`.
-        - Output: :math:`(*, H, W)`.
+        - Output: :math:`(*, W, H)` for maps that swap the axes, else :math:`(*, H, W)`.
 
     Example:
         >>> import numpy as np
@@ -60,7 +71,9 @@ def transform_image(x: Any, matrix: np.ndarray, order: int = 3) -> Any:
             f"{type(x).__name__}{'' if not hasattr(x, 'shape') else tuple(x.shape)}"
         )
     h, w = t.shape[-2], t.shape[-1]
-    src_r, src_c = _source_coordinates(np.asarray(matrix, dtype=np.float64), h, w)
+    m = np.asarray(matrix, dtype=np.float64)
+    out_h, out_w = output_grid(m, h, w)
+    src_r, src_c = _source_coordinates(m, h, w, out_h, out_w)
     ri, ci = np.rint(src_r), np.rint(src_c)
     exact = (
         np.abs(src_r - ri).max() < 1e-6
@@ -72,10 +85,13 @@ def transform_image(x: Any, matrix: np.ndarray, order: int = 3) -> Any:
     )
     if exact:
         index = torch.from_numpy((ri * w + ci).astype(np.int64).reshape(-1)).to(t.device)
-        out = t.reshape(*t.shape[:-2], h * w)[..., index].reshape(t.shape)
+        out = t.reshape(*t.shape[:-2], h * w)[..., index].reshape(*t.shape[:-2], out_h, out_w)
     else:
         from scipy import ndimage  # imported lazily: only interpolated actions need it
 
+        if (out_h, out_w) != (h, w):  # an inexact map that swaps the axes: keep the grid
+            out_h, out_w = h, w
+            src_r, src_c = _source_coordinates(m, h, w, h, w)
         flat = t.detach().reshape(-1, h, w).to("cpu", torch.float64).numpy()
         coords = np.stack([src_r, src_c])
         moved = np.stack(

@@ -12,6 +12,7 @@ from e2_steerable.group import Group, cyclic_group
 from e2_steerable.group.groups import _common as c
 from e2_steerable.gspaces.fliprot2d_on_r2 import reflection
 from e2_steerable.gspaces.gspace import GeneralOnR2
+from e2_steerable.kernels import GroupKind
 
 __all__ = ["Flip2dOnR2"]
 
@@ -32,8 +33,7 @@ class Flip2dOnR2(GeneralOnR2):
     """
 
     def __init__(self, axis: float = math.pi / 2, fibergroup: Group | None = None) -> None:
-        if not c.is_real(axis):
-            raise TypeError(f"axis: expected a float angle, got {axis!r}")
+        axis = c.check_axis(axis)
         if fibergroup is None:
             fibergroup = cyclic_group(2)
         if fibergroup != cyclic_group(2):
@@ -42,6 +42,10 @@ class Flip2dOnR2(GeneralOnR2):
         self.N = 2
         same = abs(self.axis - math.pi / 2) < 1e-12
         super().__init__(fibergroup, "Flips" if same else f"Flips(f={self.axis:.5f})")
+
+    def kernel_group_kind(self) -> GroupKind:
+        """A single reflection across :attr:`axis` for the kernel solver."""
+        return GroupKind("Flip", 2, self.axis)
 
     def element_matrix(self, element: Any) -> np.ndarray:
         return reflection(self.axis) if int(element) % 2 else np.eye(2)

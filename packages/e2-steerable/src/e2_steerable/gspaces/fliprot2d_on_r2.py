@@ -11,6 +11,7 @@ import numpy as np
 from e2_steerable.group import Group, dihedral_group, o2_group
 from e2_steerable.group.groups import _common as c
 from e2_steerable.gspaces.gspace import GeneralOnR2
+from e2_steerable.kernels import GroupKind
 
 __all__ = ["FlipRot2dOnR2", "reflection"]
 
@@ -27,8 +28,9 @@ class FlipRot2dOnR2(GeneralOnR2):
     :math:`2\pi k/N` (by the angle ``k`` for :math:`O(2)`).
 
     Args:
-        N: the number of rotations, or ``-1`` for :math:`O(2)`.
-        maximum_frequency: highest irrep frequency listed for :math:`O(2)` (default 6).
+        N: the number of rotations (``>= 2``), or ``-1`` for :math:`O(2)`.
+        maximum_frequency: highest irrep frequency listed for :math:`O(2)` (default 10, as in
+            e2cnn); only with ``N=-1``.
         axis: angle of the reflection axis (default :math:`\pi/2`: a horizontal flip).
         fibergroup: an already built fiber group to use instead of ``N``.
 
@@ -52,12 +54,23 @@ class FlipRot2dOnR2(GeneralOnR2):
         axis: float = math.pi / 2,
         fibergroup: Group | None = None,
     ) -> None:
-        if not c.is_real(axis):
-            raise TypeError(f"axis: expected a float angle, got {axis!r}")
+        axis = c.check_axis(axis)
         if fibergroup is None:
-            if N is None or not c.is_int(N) or not (N == -1 or N >= 1):
-                raise ValueError(f"N: expected a positive int, or -1 for O(2), got {N!r}")
+            if N is None or not c.is_int(N) or not (N == -1 or N >= 2):
+                raise ValueError(
+                    f"N: expected an int >= 2, or -1 for O(2), got {N!r} (for a single "
+                    "reflection use Flip2dOnR2)"
+                )
+            if N != -1 and maximum_frequency is not None:
+                raise ValueError(
+                    f"maximum_frequency: only O(2) (N=-1) lists irreps up to a frequency; got "
+                    f"maximum_frequency={maximum_frequency!r} with N={N}"
+                )
             fibergroup = o2_group(maximum_frequency) if N == -1 else dihedral_group(N)
+        elif N is not None or maximum_frequency is not None:
+            raise ValueError(
+                "FlipRot2dOnR2: give either `fibergroup` or `N` (and `maximum_frequency`), not both"
+            )
         self.axis = float(axis)
         if fibergroup.name == "O(2)":
             self.N = -1
@@ -70,6 +83,12 @@ class FlipRot2dOnR2(GeneralOnR2):
                 f"fibergroup: expected a dihedral group or O(2), got {fibergroup.name}"
             )
         super().__init__(fibergroup, name)
+
+    def kernel_group_kind(self) -> GroupKind:
+        """:math:`D_N` or :math:`O(2)` with reflection axis :attr:`axis` for the kernel solver."""
+        if self.N == -1:
+            return GroupKind("O2", -1, self.axis)
+        return GroupKind("D", self.N, self.axis)
 
     def _rotation_angle(self, element: Any) -> float:
         r = element[1]

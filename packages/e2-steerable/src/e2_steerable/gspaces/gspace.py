@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 
 from e2_steerable.group import Group, Representation
 from e2_steerable.gspaces._action import transform_image
-
-if TYPE_CHECKING:
-    from e2_steerable.kernels import KernelBasis
+from e2_steerable.kernels import GroupKind, KernelBasis, kernel_basis_on_rings
 
 __all__ = ["GSpace", "GeneralOnR2"]
 
@@ -98,6 +96,10 @@ class GeneralOnR2(GSpace):
         super().__init__(fibergroup, 2, name)
 
     @abstractmethod
+    def kernel_group_kind(self) -> GroupKind:
+        """What the kernel solver needs to know about the group (its kind, N and axis)."""
+
+    @abstractmethod
     def element_matrix(self, element: Any) -> np.ndarray:
         """The 2x2 matrix by which ``element`` acts on :math:`(x, y)` coordinates."""
 
@@ -111,12 +113,13 @@ class GeneralOnR2(GSpace):
     def basespace_action(self, input: Any, element: Any, order: int = 3) -> Any:
         """Move the pixels of ``input`` (``(..., H, W)``) by ``element``: ``f'(x) = f(g^{-1} x)``.
 
-        Exact for maps that send the grid onto itself (multiples of 90° and axis flips on square
-        images), interpolated otherwise. Works on ``numpy`` arrays and ``torch`` tensors.
+        Exact for maps that send the pixel grid onto a pixel grid (multiples of 90° and flips),
+        interpolated otherwise. Maps that swap the axes turn ``H x W`` into ``W x H``, as
+        :func:`torch.rot90` does. Works on ``numpy`` arrays and ``torch`` tensors.
 
         Shape:
             - Input: :math:`(*, H, W)`.
-            - Output: :math:`(*, H, W)`.
+            - Output: :math:`(*, W, H)` for maps that swap the axes, else :math:`(*, H, W)`.
         """
         self._check_element(element)
         return transform_image(input, self.element_matrix(element), order=order)
@@ -135,7 +138,7 @@ class GeneralOnR2(GSpace):
 
         Shape:
             - Input: :math:`(B, C, H, W)`.
-            - Output: :math:`(B, C, H, W)`.
+            - Output: :math:`(B, C, W, H)` for maps that swap the axes, else :math:`(B, C, H, W)`.
 
         Example:
             >>> import torch
@@ -186,6 +189,4 @@ class GeneralOnR2(GSpace):
         Returns:
             A :class:`~e2_steerable.kernels.KernelBasis`.
         """
-        from e2_steerable.kernels import kernel_basis_on_rings
-
         return kernel_basis_on_rings(self, in_repr, out_repr, rings, sigma, **kwargs)

@@ -9,6 +9,7 @@ import numpy as np
 
 from e2_steerable.group import Group, trivial_group
 from e2_steerable.gspaces.gspace import GeneralOnR2
+from e2_steerable.kernels import GroupKind
 
 __all__ = ["TrivialOnR2"]
 
@@ -34,6 +35,10 @@ class TrivialOnR2(GeneralOnR2):
             raise ValueError(f"fibergroup: expected the trivial group C1, got {fibergroup.name}")
         self.N = 1
         super().__init__(fibergroup, "Trivial")
+
+    def kernel_group_kind(self) -> GroupKind:
+        """The trivial group :math:`C_1` for the kernel solver."""
+        return GroupKind("C", 1)
 
     def element_matrix(self, element: Any) -> np.ndarray:
         return np.eye(2)

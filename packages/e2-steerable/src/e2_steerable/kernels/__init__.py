@@ -18,6 +18,7 @@ from e2_steerable.kernels.bandlimit import (
 )
 from e2_steerable.kernels.basis import EmptyBasisException, KernelBasis, filter_mask
 from e2_steerable.kernels.r2 import (
+    PlanarGSpace,
     group_kind_of,
     kernel_basis_on_rings,
     kernels_CN_act_R2,
@@ -35,6 +36,7 @@ __all__ = [
     "FrequencyCutoff",
     "GroupKind",
     "KernelBasis",
+    "PlanarGSpace",
     "filter_mask",
     "group_kind_of",
     "kernel_basis_on_rings",

@@ -116,8 +116,8 @@ class KernelBasis:
     def _build_attributes(self) -> dict[str, np.ndarray]:
         group = self.in_repr.group
         kind = self.group_kind
-        in_irreps = [group._irreps[n] for n in self.in_repr.irreps]
-        out_irreps = [group._irreps[n] for n in self.out_repr.irreps]
+        in_irreps = [group.irrep_by_name(n) for n in self.in_repr.irreps]
+        out_irreps = [group.irrep_by_name(n) for n in self.out_repr.irreps]
         cols: dict[str, list[np.ndarray]] = {
             k: [] for k in ("ii", "oo", "mu", "gamma", "s", "t", "inner", "out_size", "in_size")
         }
@@ -220,8 +220,8 @@ class KernelBasis:
         radial = np.exp(
             -((radius[None, :] - self.rings[:, None]) ** 2) / (2.0 * self.sigma[:, None] ** 2)
         )
-        o_sizes = [self.in_repr.group._irreps[n].size for n in self.out_repr.irreps]
-        i_sizes = [self.in_repr.group._irreps[n].size for n in self.in_repr.irreps]
+        o_sizes = self.in_repr.group.irrep_sizes(self.out_repr.irreps)
+        i_sizes = self.in_repr.group.irrep_sizes(self.in_repr.irreps)
         o_start = np.concatenate([[0], np.cumsum(o_sizes)]).astype(int)
         i_start = np.concatenate([[0], np.cumsum(i_sizes)]).astype(int)
         q_out = self.out_repr.change_of_basis

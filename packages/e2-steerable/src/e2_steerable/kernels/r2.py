@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from e2_steerable.group import Representation
+from e2_steerable.group import Group, Representation
 from e2_steerable.kernels._angular import GroupKind
 from e2_steerable.kernels.basis import KernelBasis
 
 __all__ = [
+    "PlanarGSpace",
     "group_kind_of",
     "kernel_basis_on_rings",
     "kernels_CN_act_R2",
@@ -24,25 +25,28 @@ __all__ = [
 DEFAULT_MAXIMUM_FREQUENCY = 6
 
 
-def group_kind_of(gspace: Any) -> GroupKind:
-    """The :class:`GroupKind` of a planar gspace."""
-    from e2_steerable.gspaces import Flip2dOnR2, FlipRot2dOnR2, Rot2dOnR2, TrivialOnR2
+@runtime_checkable
+class PlanarGSpace(Protocol):
+    """What the kernel builder needs from a planar gspace (kernels never import gspaces)."""
 
-    if isinstance(gspace, TrivialOnR2):
-        return GroupKind("C", 1)
-    if isinstance(gspace, Flip2dOnR2):
-        return GroupKind("Flip", 2, gspace.axis)
-    if isinstance(gspace, Rot2dOnR2):
-        return GroupKind("SO2", -1) if gspace.N == -1 else GroupKind("C", gspace.N)
-    if isinstance(gspace, FlipRot2dOnR2):
-        if gspace.N == -1:
-            return GroupKind("O2", -1, gspace.axis)
-        return GroupKind("D", gspace.N, gspace.axis)
-    raise TypeError(f"gspace: expected a planar gspace, got {type(gspace).__name__}")
+    name: str
+    fibergroup: Group
+
+    def kernel_group_kind(self) -> GroupKind:
+        """The :class:`GroupKind` the angular solutions are built for."""
+        ...
+
+
+def group_kind_of(gspace: PlanarGSpace) -> GroupKind:
+    """The :class:`GroupKind` of a planar gspace (provided by the gspace itself)."""
+    kind = getattr(gspace, "kernel_group_kind", None)
+    if kind is None:
+        raise TypeError(f"gspace: expected a planar gspace, got {type(gspace).__name__}")
+    return kind()
 
 
 def kernel_basis_on_rings(
-    gspace: Any,
+    gspace: PlanarGSpace,
     in_repr: Representation,
     out_repr: Representation,
     rings: Sequence[float],

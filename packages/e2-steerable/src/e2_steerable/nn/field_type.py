@@ -13,19 +13,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from e2_steerable.group import block_diag
+
 __all__ = ["FieldType"]
 
 
-def _block_diagonal(blocks: Sequence[np.ndarray]) -> np.ndarray:
-    """Dense block-diagonal matrix of square ``blocks`` (numpy only, no scipy)."""
-    total = sum(int(b.shape[0]) for b in blocks)
-    out = np.zeros((total, total), dtype=np.float64)
-    start = 0
-    for block in blocks:
-        end = start + int(block.shape[0])
-        out[start:end, start:end] = block
-        start = end
-    return out
+_block_diagonal = block_diag  # the historical name, kept for existing callers
 
 
 class FieldType:
@@ -159,6 +152,47 @@ class FieldType:
         return torch.from_numpy(_block_diagonal(blocks)).to(torch.float32)
 
     @property
+    def sizes(self) -> tuple[int, ...]:
+        """The size of each field, as Python ints (safe as slice bounds under ``torch.compile``)."""
+        return self._sizes
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        """The first channel of each field, as Python ints (see :attr:`fields_start`)."""
+        return self._starts
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        """One past the last channel of each field, as Python ints (see :attr:`fields_end`)."""
+        return self._ends
+
+    def field_runs(self) -> list[tuple[int, int, int, int]]:
+        """Maximal runs of consecutive fields of equal size, as Python ints.
+
+        Returns:
+            One ``(first_field, end_field, first_channel, field_size)`` per run, in order: the
+            fields ``first_field:end_field`` occupy the channels
+            ``first_channel:first_channel + (end_field - first_field) * field_size``.
+
+        Example:
+            >>> from e2_steerable import gspaces
+            >>> from e2_steerable.nn import FieldType
+            >>> gs = gspaces.Rot2dOnR2(4)
+            >>> FieldType(gs, [gs.regular_repr] * 2 + [gs.trivial_repr]).field_runs()
+            [(0, 2, 0, 4), (2, 3, 8, 1)]
+        """
+        runs: list[tuple[int, int, int, int]] = []
+        sizes = self._sizes
+        f = 0
+        while f < len(sizes):
+            end = f
+            while end < len(sizes) and sizes[end] == sizes[f]:
+                end += 1
+            runs.append((f, end, self._starts[f], sizes[f]))
+            f = end
+        return runs
+
+    @property
     def fields_start(self) -> np.ndarray:
         """Index of the first channel of each field (int64 array of length ``len(self)``)."""
         return np.array(self._starts, dtype=np.int64)
@@ -194,7 +228,8 @@ class FieldType:
 
         Shape:
             - input: :math:`(B, C, H, W)` with :math:`C` = ``size``
-            - output: same as input
+            - output: :math:`(B, C, W, H)` for elements that swap the axes (±90° rotations,
+              diagonal reflections; as :func:`torch.rot90`), else :math:`(B, C, H, W)`
         """
         self._check_tensor(input, "input")
         if not self.fibergroup.is_element(element):

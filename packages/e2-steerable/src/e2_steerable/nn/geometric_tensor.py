@@ -140,8 +140,8 @@ class GeometricTensor:
                     "GeometricTensor.split: `breaks` must be strictly increasing field indices "
                     f"between 1 and {n - 1}, got {breaks}"
                 )
-        starts = self.type._starts
-        ends = self.type._ends
+        starts = self.type.starts
+        ends = self.type.ends
         pieces = []
         for a, b in itertools.pairwise(bounds):
             sub = self.type.index_select(list(range(a, b)))
@@ -210,7 +210,7 @@ class GeometricTensor:
             if len(selected) == 0:
                 raise IndexError(f"GeometricTensor: the fiber index {slices[1]} selects no field")
             new_type = self.type.index_select(selected)
-            starts, ends = self.type._starts, self.type._ends
+            starts, ends = self.type.starts, self.type.ends
             step = 1 if fields.step is None else fields.step
             if step == 1:
                 index[1] = slice(starts[selected[0]], ends[selected[-1]])

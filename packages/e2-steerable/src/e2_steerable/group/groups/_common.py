@@ -33,6 +33,16 @@ def is_real(value: object) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def check_axis(axis: object) -> float:
+    """``axis`` as a float; TypeError unless it is a real number, ValueError unless finite."""
+    if not is_real(axis):
+        raise TypeError(f"axis: expected a float angle, got {axis!r}")
+    value = float(axis)  # type: ignore[arg-type]
+    if not math.isfinite(value):
+        raise ValueError(f"axis: expected a finite angle, got {axis!r}")
+    return value
+
+
 def wrap_angle(angle: float) -> float:
     """``angle`` reduced to ``[0, 2π)``."""
     out = float(angle) % TWO_PI

@@ -42,6 +42,11 @@ class CyclicGroup(Group):
         return list(range(self.N))
 
     @property
+    def elements_names(self) -> list[str]:
+        """``['e', 'r1', ..., 'r{N-1}']``."""
+        return ["e"] + [f"r{k}" for k in range(1, self.N)]
+
+    @property
     def identity(self) -> int:
         return 0
 
@@ -55,7 +60,8 @@ class CyclicGroup(Group):
         return c.is_int(element) and 0 <= element < self.N
 
     def equal(self, e1: int, e2: int, atol: float = 1e-7) -> bool:
-        return int(e1) % self.N == int(e2) % self.N
+        self._require_elements(e1, e2)
+        return int(e1) == int(e2)
 
     def testing_elements(self) -> list[int]:
         return self.elements
@@ -110,6 +116,20 @@ class CyclicGroup(Group):
         step = self.N // m
         g = int(element) % self.N
         return g // step if g % step == 0 else None
+
+    def _restriction_for_induction(
+        self, irrep_name: str, sub_id: Hashable
+    ) -> tuple[np.ndarray, list[str]]:
+        # irrep k restricted to C_M is irrep (k mod M), conjugated (diag(1, -1)) past M/2
+        m = self._check_sub_id(sub_id)
+        irr = self.irreps[irrep_name]
+        f = int(irr.attributes["frequency"]) % m
+        q = np.eye(irr.size)
+        if f > m / 2:
+            f, q = m - f, c.FLIP_X.copy()
+        name = f"irrep_{f}"
+        sub_size = 1 if f == 0 or 2 * f == m else 2
+        return q, [name] * (irr.size // sub_size)
 
     def _factory(self) -> tuple[Any, tuple]:
         from e2_steerable.group.groups.factory import cyclic_group

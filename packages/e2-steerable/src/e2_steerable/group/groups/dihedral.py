@@ -48,6 +48,22 @@ class DihedralGroup(Group):
         return [(f, k) for f in range(2) for k in range(self.N)]
 
     @property
+    def elements_names(self) -> list[str]:
+        """``['e', 'r1', ..., 'f', 'r1f', ...]``: ``rkf`` reflects, then rotates ``k`` times."""
+        rotations = ["e"] + [f"r{k}" for k in range(1, self.N)]
+        return rotations + ["f"] + [f"r{k}f" for k in range(1, self.N)]
+
+    @property
+    def rotation_order(self) -> int:
+        """The number of rotations, ``N``."""
+        return self.N
+
+    @property
+    def reflection(self) -> tuple[int, int]:
+        """The reflection element ``(1, 0)``."""
+        return (1, 0)
+
+    @property
     def identity(self) -> tuple[int, int]:
         return (0, 0)
 
@@ -71,7 +87,8 @@ class DihedralGroup(Group):
         )
 
     def equal(self, e1: Any, e2: Any, atol: float = 1e-7) -> bool:
-        return e1[0] % 2 == e2[0] % 2 and e1[1] % self.N == e2[1] % self.N
+        self._require_elements(e1, e2)
+        return bool(e1[0] == e2[0] and e1[1] == e2[1])
 
     def testing_elements(self) -> list[tuple[int, int]]:
         return self.elements
@@ -155,6 +172,31 @@ class DihedralGroup(Group):
         if m == 1:
             return f
         return (f, (shift // step) % m)
+
+    def _restriction_for_induction(
+        self, irrep_name: str, sub_id: Hashable
+    ) -> tuple[np.ndarray, list[str]]:
+        # e2cnn's explicit restriction of the irrep (j, k) to the subgroup (t, M)
+        t, m = self._check_sub_id(sub_id)
+        irr = self.irreps[irrep_name]
+        j = int(irr.attributes["flip_frequency"])
+        k = int(irr.attributes["frequency"])
+        if t is not None and 2 * k == self.N:
+            j = (j + t) % 2  # the sign irreps see the turned reflection differently
+        turn = c.rotation(math.pi * t * k / self.N) if t is not None and irr.size == 2 else None
+        if t is not None and m == 1:
+            names = (["irrep_0"] if irr.size == 2 else []) + [f"irrep_{j}"]
+            return (np.eye(irr.size) if turn is None else turn), names
+        f = k % m
+        q = np.eye(irr.size)
+        if f > m / 2:
+            f, q = m - f, c.FLIP_X.copy()
+        one_dim = f == 0 or 2 * f == m
+        if t is None:
+            return q, [f"irrep_{f}"] * (2 if one_dim and irr.size == 2 else 1)
+        name = f"irrep_{j},{f}"
+        names = [f"irrep_0,{f}", name] if one_dim and irr.size == 2 else [name]
+        return (q if turn is None else turn @ q), names
 
     def _factory(self) -> tuple[Any, tuple]:
         from e2_steerable.group.groups.factory import dihedral_group

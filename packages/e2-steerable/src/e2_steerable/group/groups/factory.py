@@ -14,7 +14,7 @@ _CYCLIC: dict[int, CyclicGroup] = {}
 _DIHEDRAL: dict[int, DihedralGroup] = {}
 _CONTINUOUS: dict[str, SO2 | O2] = {}
 
-DEFAULT_MAXIMUM_FREQUENCY = 6
+DEFAULT_MAXIMUM_FREQUENCY = 10  # as e2cnn's so2_group() / o2_group()
 
 
 def cyclic_group(N: int) -> CyclicGroup:
@@ -78,7 +78,7 @@ def _continuous(kind: str, maximum_frequency: int | None) -> SO2 | O2:
 
 
 def so2_group(maximum_frequency: int | None = None) -> SO2:
-    """The group :math:`SO(2)` listing its irreps up to ``maximum_frequency`` (default 6).
+    """The group :math:`SO(2)` listing its irreps up to ``maximum_frequency`` (default 10).
 
     There is one instance per process; asking for a higher frequency lists more irreps on it.
 
@@ -90,7 +90,7 @@ def so2_group(maximum_frequency: int | None = None) -> SO2:
 
 
 def o2_group(maximum_frequency: int | None = None) -> O2:
-    """The group :math:`O(2)` listing its irreps up to ``maximum_frequency`` (default 6).
+    """The group :math:`O(2)` listing its irreps up to ``maximum_frequency`` (default 10).
 
     Example:
         >>> o2_group(1).irrep(1, 1).size

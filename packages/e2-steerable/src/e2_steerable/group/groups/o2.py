@@ -47,6 +47,16 @@ class O2(Group):
         self.maximum_frequency = int(maximum_frequency)
 
     @property
+    def rotation_order(self) -> int:
+        """``-1``: infinitely many rotations (as e2cnn's)."""
+        return -1
+
+    @property
+    def reflection(self) -> tuple[int, float]:
+        """The reflection element ``(1, 0.0)``."""
+        return (1, 0.0)
+
+    @property
     def identity(self) -> tuple[int, float]:
         return (0, 0.0)
 

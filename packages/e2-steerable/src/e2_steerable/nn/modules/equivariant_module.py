@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -12,6 +13,7 @@ from torch import nn
 
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
+from e2_steerable.nn.modules._checks import require_geometric_input
 
 __all__ = ["EquivariantModule", "is_exact_element"]
 
@@ -87,18 +89,19 @@ class EquivariantModule(nn.Module, ABC):
         """
 
     def _check_input(self, input: Any) -> GeometricTensor:
-        """Raise a clear error unless ``input`` is a GeometricTensor of type :attr:`in_type`."""
-        if not isinstance(input, GeometricTensor):
-            raise TypeError(
-                f"{type(self).__name__}: expected a GeometricTensor input, got "
-                f"{type(input).__name__}"
-            )
-        if input.type != self.in_type:
-            raise ValueError(
-                f"{type(self).__name__}: the input's field type {input.type} differs from the "
-                f"module's in_type {self.in_type}"
-            )
-        return input
+        """Validate the input of :meth:`forward`; call it first in every ``forward``.
+
+        Checks that ``input`` is a :class:`GeometricTensor` of type :attr:`in_type` with shape
+        ``(B, C, H, W)`` (one spatial axis per base-space dimension) and, when this module owns
+        parameters or buffers, that the input has their device and floating dtype (a different
+        dtype is allowed under autocast).
+
+        Raises:
+            TypeError: not a GeometricTensor, or a dtype that differs from the module's.
+            ValueError: another field type, the wrong number of axes, or another device.
+        """
+        references = itertools.chain(self._parameters.values(), self._buffers.values())
+        return require_geometric_input(type(self).__name__, input, self.in_type, references)
 
     def _check_input_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Validate ``(B, in_type.size, *spatial)`` for :meth:`evaluate_output_shape`."""
@@ -115,10 +118,12 @@ class EquivariantModule(nn.Module, ABC):
         atol: float = 1e-7,
         rtol: float = 1e-5,
         elements: list[Any] | None = None,
-        spatial_size: int = 31,
+        spatial_size: int | tuple[int, ...] = 31,
         batch_size: int = 2,
         dtype: torch.dtype = torch.float64,
         raise_error: bool = True,
+        assertion: bool | None = None,
+        verbose: bool = False,
     ) -> list[tuple[Any, float]]:
         r"""Measure :math:`\|f(g.x) - g.f(x)\| / \|g.f(x)\|` on a random input, per element.
 
@@ -132,11 +137,15 @@ class EquivariantModule(nn.Module, ABC):
                 move the pixel grid onto itself (multiples of 90°, flips), for which the check is
                 exact up to rounding. Other elements involve interpolation and need a looser
                 tolerance.
-            spatial_size: side length of the random square input.
+            spatial_size: side length of the random square input, or its spatial shape, e.g.
+                ``(29, 33)``: exact elements are checked on non-square inputs as well (a 90°
+                rotation turns ``H x W`` into ``W x H``).
             batch_size: batch size of the random input.
             dtype: floating dtype the check runs in.
             raise_error: if ``True``, raise ``AssertionError`` when an element fails
                 ``torch.allclose(f(g.x), g.f(x), atol=atol, rtol=rtol)``.
+            assertion: e2cnn's name for ``raise_error`` (takes precedence when given).
+            verbose: print one line per element with its errors (as e2cnn does).
 
         Returns:
             One ``(element, relative L2 error)`` pair per tested element.
@@ -152,8 +161,20 @@ class EquivariantModule(nn.Module, ABC):
             torch.device("cpu"),
         )
         model = copy.deepcopy(self).to(dtype=dtype).eval()
+        if assertion is not None:
+            raise_error = bool(assertion)
         dims = int(getattr(gspace, "dimensionality", 2))
-        shape = (batch_size, self.in_type.size) + (spatial_size,) * dims
+        spatial = (
+            (int(spatial_size),) * dims
+            if isinstance(spatial_size, int)
+            else tuple(int(n) for n in spatial_size)
+        )
+        if len(spatial) != dims or min(spatial) < 1:
+            raise ValueError(
+                f"check_equivariance: `spatial_size` must be a positive int or {dims} positive "
+                f"ints, got {spatial_size!r}"
+            )
+        shape = (batch_size, self.in_type.size, *spatial)
         x = GeometricTensor(torch.randn(shape, dtype=dtype, device=device), self.in_type)
         results: list[tuple[Any, float]] = []
         failures: list[str] = []
@@ -165,6 +186,9 @@ class EquivariantModule(nn.Module, ABC):
                 scale = out_moved.norm().clamp_min(torch.finfo(dtype).tiny)
                 err = float((out_of_moved - out_moved).norm() / scale)
                 results.append((g, err))
+                if verbose:
+                    max_abs = float((out_of_moved - out_moved).abs().max())
+                    print(f"{g!r}: relative error {err:.3g}, max abs error {max_abs:.3g}")
                 if not torch.allclose(out_of_moved, out_moved, atol=atol, rtol=rtol):
                     max_abs = float((out_of_moved - out_moved).abs().max())
                     failures.append(f"{g!r}: relative error {err:.3g}, max abs error {max_abs:.3g}")
@@ -174,6 +198,39 @@ class EquivariantModule(nn.Module, ABC):
                 + "; ".join(failures)
             )
         return results
+
+    # ----------------------------------------------------------------------------------------
+    # checkpoints written by other libraries (e2cnn)
+    # ----------------------------------------------------------------------------------------
+    #: Names (prefixes) of buffers e2cnn saves for this module that are derived from its field
+    #: types (e.g. ``("indices_",)``): dropped when loading, since they are rebuilt here.
+    _e2cnn_derived_buffers: tuple[str, ...] = ()
+
+    def _translate_foreign_state(self, state_dict: dict[str, Any], prefix: str) -> None:
+        """Rewrite, in place, another library's keys for this module into this module's own.
+
+        Called by :meth:`_load_from_state_dict` before the keys are matched, so that
+        ``load_state_dict`` (strict included) accepts e2cnn 0.2.3 checkpoints while our own
+        ``state_dict`` stays the native format. The default drops this module's entries named
+        in :attr:`_e2cnn_derived_buffers`. Subclasses whose e2cnn state differs more override
+        it; they must only rename, reshape or drop entries that start with ``prefix``.
+
+        Args:
+            state_dict: the whole state dict being loaded (modified in place).
+            prefix: this module's key prefix, e.g. ``"block.0."``.
+        """
+        if not self._e2cnn_derived_buffers:
+            return
+        for key in [k for k in state_dict if k.startswith(prefix)]:
+            name = key[len(prefix) :]
+            if "." not in name and name.startswith(self._e2cnn_derived_buffers):
+                del state_dict[key]
+
+    def _load_from_state_dict(
+        self, state_dict: dict[str, Any], prefix: str, *args: Any, **kwargs: Any
+    ) -> None:
+        self._translate_foreign_state(state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def export(self) -> nn.Module:
         """Convert to an equivalent plain PyTorch module (in eval mode).

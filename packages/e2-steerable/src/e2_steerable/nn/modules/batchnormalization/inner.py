@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -28,8 +30,9 @@ class InnerBatchNorm(EquivariantModule):
     Args:
         in_type: the input field type (also the output type); every field must support
             pointwise nonlinearities.
-        eps: added to the variance for numerical stability.
-        momentum: factor of the running-statistics update; ``None`` for a cumulative average.
+        eps: added to the variance for numerical stability (positive, finite).
+        momentum: factor of the running-statistics update, in ``[0, 1]``; ``None`` for a
+            cumulative average.
         affine: learn a per-field scale and shift.
         track_running_stats: keep running statistics and use them in eval mode; otherwise batch
             statistics are always used.
@@ -63,6 +66,18 @@ class InnerBatchNorm(EquivariantModule):
         require_support("InnerBatchNorm", in_type, "pointwise")
         self.in_type = in_type
         self.out_type = in_type
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0.0:
+            raise ValueError(f"InnerBatchNorm: `eps` must be a positive float, got {eps!r}")
+        if eps == float("inf"):
+            raise ValueError(f"InnerBatchNorm: `eps` must be finite, got {eps!r}")
+        if momentum is not None and (
+            isinstance(momentum, bool)
+            or not isinstance(momentum, (int, float))
+            or not 0.0 <= momentum <= 1.0
+        ):
+            raise ValueError(
+                f"InnerBatchNorm: `momentum` must be None or a float in [0, 1], got {momentum!r}"
+            )
         self.eps = float(eps)
         self.momentum = None if momentum is None else float(momentum)
         self.affine = bool(affine)
@@ -83,6 +98,49 @@ class InnerBatchNorm(EquivariantModule):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+
+    _e2cnn_derived_buffers = ("indices_",)
+
+    def _translate_foreign_state(self, state_dict: dict[str, Any], prefix: str) -> None:
+        """Accept e2cnn's layout: one ``batch_norm_[<size>]`` per field size, plus ``indices_*``.
+
+        e2cnn keeps a ``BatchNorm3d`` per distinct field size, over the fields of that size in
+        order of appearance; here they become the per-field vectors.
+        """
+        super()._translate_foreign_state(state_dict, prefix)  # drops e2cnn's `indices_<size>`
+        foreign = [k for k in state_dict if k.startswith(f"{prefix}batch_norm_[")]
+        if not foreign:
+            return
+        sizes = self.in_type.sizes
+        by_size: dict[int, list[int]] = {}
+        for field, size in enumerate(sizes):
+            by_size.setdefault(size, []).append(field)
+        merged: dict[str, torch.Tensor] = {}
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            parts = {s: state_dict.pop(f"{prefix}batch_norm_[{s}].{name}", None) for s in by_size}
+            if all(v is None for v in parts.values()):
+                continue
+            out = torch.empty(
+                len(sizes), dtype=next(v for v in parts.values() if v is not None).dtype
+            )
+            for s, fields in by_size.items():
+                value = parts[s]
+                if value is None or value.shape != (len(fields),):
+                    raise ValueError(
+                        f"InnerBatchNorm: e2cnn entry {prefix}batch_norm_[{s}].{name} must hold "
+                        f"{len(fields)} values (fields of size {s}), got "
+                        f"{None if value is None else tuple(value.shape)}"
+                    )
+                out[fields] = value
+            merged[name] = out
+        counts = [
+            state_dict.pop(f"{prefix}batch_norm_[{s}].num_batches_tracked", None) for s in by_size
+        ]
+        counts = [c for c in counts if c is not None]
+        for name, value in merged.items():
+            state_dict[f"{prefix}{name}"] = value
+        if counts:
+            state_dict[f"{prefix}num_batches_tracked"] = max(counts, key=int)
 
     def reset_running_stats(self) -> None:
         """Reset the running statistics to mean 0, variance 1, no batches seen."""

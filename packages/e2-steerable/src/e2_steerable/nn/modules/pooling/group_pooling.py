@@ -42,6 +42,8 @@ class GroupPooling(EquivariantModule):
         MaxPoolChannels(kernel_size=8)
     """
 
+    _e2cnn_derived_buffers = ("in_indices_", "out_indices_")
+
     def __init__(self, in_type: FieldType, **kwargs: object) -> None:
         super().__init__()
         require_field_type("GroupPooling", in_type)
@@ -50,7 +52,7 @@ class GroupPooling(EquivariantModule):
             raise TypeError(f"GroupPooling: unexpected keyword arguments {sorted(kwargs)}")
         self.in_type = in_type
         self.out_type = FieldType(in_type.gspace, [in_type.gspace.trivial_repr] * len(in_type))
-        sizes = in_type._sizes
+        sizes = in_type.sizes
         self._kernel_size: int | tuple[int, ...] = sizes[0] if len(set(sizes)) == 1 else sizes
         self._runs = channel_group_runs(sizes)
 

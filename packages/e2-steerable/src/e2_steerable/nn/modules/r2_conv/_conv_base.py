@@ -147,7 +147,7 @@ class SteerableConvBase(EquivariantModule):
         for rep, start in zip(self.out_type.representations, self.out_type.fields_start):
             offset = 0
             for irr_name in rep.irreps:
-                size = rep.group._irreps[irr_name].size
+                size = rep.group.irrep_by_name(irr_name).size
                 if irr_name == trivial:
                     col = np.zeros(self.out_type.size)
                     col[int(start) : int(start) + rep.size] = rep.change_of_basis[:, offset]
@@ -225,6 +225,20 @@ class SteerableConvBase(EquivariantModule):
         else:
             self._refresh_cache()
         return self
+
+    def _translate_foreign_state(self, state_dict: dict[str, Any], prefix: str) -> None:
+        """Drop what e2cnn saves besides ``weights`` and ``bias``: all of it is derived.
+
+        e2cnn's state dict also holds the sampled bases and ``bias_expansion`` and, in eval mode,
+        the expanded ``filter`` and ``expanded_bias``; here they are rebuilt from the weights.
+        """
+        derived = (f"{prefix}filter", f"{prefix}expanded_bias", f"{prefix}bias_expansion")
+        for key in [k for k in state_dict if k.startswith(prefix)]:
+            rest = key[len(prefix) :]
+            if key in derived or (
+                rest.startswith("_basisexpansion.") and rest.endswith(".sampled_basis")
+            ):
+                del state_dict[key]
 
     def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
         super()._load_from_state_dict(*args, **kwargs)

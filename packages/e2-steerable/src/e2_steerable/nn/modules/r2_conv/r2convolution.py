@@ -133,6 +133,7 @@ class R2Conv(SteerableConvBase):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Convolve ``input`` (of type :attr:`in_type`) with the expanded filter and bias."""
         x = self._check_input(input).tensor
+        self._check_spatial_size(x.shape[-2:])
         filt, bias = self._filter_and_bias()
         if self.padding_mode == "zeros":
             y = F.conv2d(x, filt, bias, self.stride, self.padding, self.dilation, self.groups)
@@ -142,10 +143,35 @@ class R2Conv(SteerableConvBase):
             y = F.conv2d(x, filt, bias, self.stride, 0, self.dilation, self.groups)
         return GeometricTensor(y, self.out_type)
 
+    def _check_spatial_size(self, spatial: Any) -> None:
+        """Raise a ValueError when the (padded) input is smaller than the kernel, or smaller
+        than a reflect padding."""
+        extent = self.dilation * (self.kernel_size - 1) + 1
+        for axis, n, pad in zip(("H", "W"), spatial, self.padding):
+            n = int(n)
+            if self.padding_mode == "reflect" and pad >= n:
+                raise ValueError(
+                    f"R2Conv: reflect padding {pad} must be smaller than the input size along "
+                    f"{axis}, got an input of spatial size {tuple(int(v) for v in spatial)}"
+                )
+            if self.padding_mode == "circular" and pad > n:
+                raise ValueError(
+                    f"R2Conv: circular padding {pad} must not exceed the input size along "
+                    f"{axis}, got an input of spatial size {tuple(int(v) for v in spatial)}"
+                )
+            if n + 2 * pad < extent:
+                raise ValueError(
+                    f"R2Conv: the kernel spans {extent} pixels (kernel_size={self.kernel_size}, "
+                    f"dilation={self.dilation}) but the padded input has only {n + 2 * pad} "
+                    f"along {axis} (input spatial size {tuple(int(v) for v in spatial)}, "
+                    f"padding={self.padding})"
+                )
+
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         shape = self._check_input_shape(input_shape)
         if len(shape) != 4:
             raise ValueError(f"R2Conv: `input_shape` must be (B, C, H, W), got {shape}")
+        self._check_spatial_size(shape[2:])
         size = _grid.output_size(
             shape[2:], self.kernel_size, self.stride, self.padding, self.dilation, ndim=2
         )

@@ -118,6 +118,7 @@ class R2ConvTransposed(SteerableConvBase):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Apply the transposed convolution to ``input`` (of type :attr:`in_type`)."""
         x = self._check_input(input).tensor
+        self._output_spatial_size(x.shape[-2:])
         filt, bias = self._filter_and_bias()
         y = F.conv_transpose2d(
             x,
@@ -135,11 +136,21 @@ class R2ConvTransposed(SteerableConvBase):
         shape = self._check_input_shape(input_shape)
         if len(shape) != 4:
             raise ValueError(f"R2ConvTransposed: `input_shape` must be (B, C, H, W), got {shape}")
+        return (shape[0], self.out_type.size, *self._output_spatial_size(shape[2:]))
+
+    def _output_spatial_size(self, spatial: Any) -> tuple[int, ...]:
+        """The output's spatial size; a ValueError when the padding leaves nothing."""
         size = tuple(
-            (n - 1) * s - 2 * p + self.dilation * (self.kernel_size - 1) + op + 1
-            for n, s, p, op in zip(shape[2:], self.stride, self.padding, self.output_padding)
+            (int(n) - 1) * s - 2 * p + self.dilation * (self.kernel_size - 1) + op + 1
+            for n, s, p, op in zip(spatial, self.stride, self.padding, self.output_padding)
         )
-        return (shape[0], self.out_type.size, *size)
+        if min(size) < 1:
+            raise ValueError(
+                f"R2ConvTransposed: an input of spatial size {tuple(int(n) for n in spatial)} "
+                f"gives an empty output {size} with padding={self.padding} (the padding removes "
+                "more than the transposed convolution adds)"
+            )
+        return size
 
     def export(self) -> nn.ConvTranspose2d:
         """An equivalent :class:`torch.nn.ConvTranspose2d` (in eval mode)."""

@@ -1,0 +1,127 @@
+"""e2cnn 0.2.3 checkpoints load into the same e2_steerable network with the same outputs."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from e2_steerable import gspaces, nn
+from e2_steerable.group import cyclic_group, dihedral_group
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::UserWarning"),  # e2cnn: uint8 masks, meshgrid indexing
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+
+def _network(gs_module: Any, nn_module: Any, n: int, flip: bool) -> Any:
+    gs = gs_module.FlipRot2dOnR2(n) if flip else gs_module.Rot2dOnR2(n)
+    quotient = gs.quotient_repr((None, 2) if flip else 2)
+    t0 = nn_module.FieldType(gs, [gs.trivial_repr] * 3)
+    t1 = nn_module.FieldType(gs, [gs.regular_repr] * 2 + [quotient] * 2 + [gs.trivial_repr] * 2)
+    t2 = nn_module.FieldType(gs, [gs.trivial_repr, quotient] + [gs.regular_repr] * 2)
+    return nn_module.SequentialModule(
+        nn_module.R2Conv(t0, t1, 5, padding=2),
+        nn_module.InnerBatchNorm(t1),
+        nn_module.ReLU(t1),
+        nn_module.PointwiseMaxPool(t1, 2),
+        nn_module.R2Conv(t1, t2, 3, padding=1),
+        nn_module.InnerBatchNorm(t2),
+        nn_module.ReLU(t2),
+        nn_module.GroupPooling(t2),
+    )
+
+
+def _trained_e2cnn(e2cnn: ModuleType, n: int, flip: bool) -> Any:
+    torch.manual_seed(0)
+    net = _network(e2cnn.gspaces, e2cnn.nn, n, flip)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for _ in range(3):
+        x = e2cnn.nn.GeometricTensor(torch.randn(4, 3, 12, 12), net.in_type)
+        loss = net(x).tensor.pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return net
+
+
+@pytest.mark.parametrize(("n", "flip"), [(8, False), (4, True)], ids=["C8", "D4"])
+@pytest.mark.parametrize("saved_in", ["train", "eval"])
+def test_e2cnn_state_dict_loads_with_identical_eval_outputs(
+    e2cnn: ModuleType, n: int, flip: bool, saved_in: str
+) -> None:
+    ref = _trained_e2cnn(e2cnn, n, flip)
+    ref.train(saved_in == "train")
+    state = ref.state_dict()  # eval mode also carries filter / expanded_bias
+    assert any(k.endswith("filter") for k in state) == (saved_in == "eval")
+    assert any("batch_norm_[" in k for k in state)
+    ours = _network(gspaces, nn, n, flip)
+    ours.load_state_dict(state)  # strict
+    ref.eval()
+    ours.eval()
+    x = torch.randn(2, 3, 12, 12)
+    with torch.no_grad():
+        expected = ref(e2cnn.nn.GeometricTensor(x, ref.in_type)).tensor
+        got = ours(nn.GeometricTensor(x, ours.in_type)).tensor
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    # our own state dict stays the native, mode-independent format
+    assert not any("batch_norm_[" in k or k.endswith("filter") for k in ours.state_dict())
+
+
+def test_inner_batchnorm_rejects_wrong_e2cnn_sizes() -> None:
+    gs = gspaces.Rot2dOnR2(4)
+    bn = nn.InnerBatchNorm(nn.FieldType(gs, [gs.regular_repr] * 2 + [gs.trivial_repr]))
+    state = {
+        "batch_norm_[4].weight": torch.ones(3),  # two fields of size 4, not three
+        "batch_norm_[4].bias": torch.zeros(2),
+        "batch_norm_[1].weight": torch.ones(1),
+        "batch_norm_[1].bias": torch.zeros(1),
+    }
+    with pytest.raises(ValueError, match=r"batch_norm_\[4\]\.weight must hold 2 values"):
+        bn.load_state_dict(state, strict=False)
+
+
+def test_inner_batchnorm_e2cnn_keys_interleaved_fields() -> None:
+    gs = gspaces.Rot2dOnR2(4)
+    ft = nn.FieldType(gs, [gs.regular_repr, gs.trivial_repr, gs.regular_repr])
+    bn = nn.InnerBatchNorm(ft)
+    state = {
+        "batch_norm_[4].weight": torch.tensor([2.0, 3.0]),
+        "batch_norm_[4].bias": torch.tensor([0.5, 0.25]),
+        "batch_norm_[4].running_mean": torch.tensor([1.0, -1.0]),
+        "batch_norm_[4].running_var": torch.tensor([4.0, 9.0]),
+        "batch_norm_[4].num_batches_tracked": torch.tensor(7),
+        "batch_norm_[1].weight": torch.tensor([5.0]),
+        "batch_norm_[1].bias": torch.tensor([0.0]),
+        "batch_norm_[1].running_mean": torch.tensor([0.0]),
+        "batch_norm_[1].running_var": torch.tensor([1.0]),
+        "batch_norm_[1].num_batches_tracked": torch.tensor(7),
+        "indices_4": torch.arange(8),
+    }
+    bn.load_state_dict(state)
+    assert bn.weight.tolist() == [2.0, 5.0, 3.0]
+    assert bn.running_var.tolist() == [4.0, 1.0, 9.0]
+    assert int(bn.num_batches_tracked) == 7
+
+
+@pytest.mark.parametrize("n", [2, 4, 6, 8])
+def test_quotient_and_induced_change_of_basis_match_e2cnn(e2cnn: ModuleType, n: int) -> None:
+    for m in [d for d in range(1, n + 1) if n % d == 0]:
+        ref = e2cnn.group.cyclic_group(n).quotient_representation(m)
+        ours = cyclic_group(n).quotient_representation(m)
+        assert ours.irreps == [i if isinstance(i, str) else i.name for i in ref.irreps]
+        np.testing.assert_allclose(ours.change_of_basis, ref.change_of_basis, atol=1e-9)
+        for t in [None, *range(n // m)]:
+            ref_d = e2cnn.group.dihedral_group(n).quotient_representation((t, m))
+            ours_d = dihedral_group(n).quotient_representation((t, m))
+            np.testing.assert_allclose(ours_d.change_of_basis, ref_d.change_of_basis, atol=1e-9)
+        g_ref, g_ours = e2cnn.group.dihedral_group(n), dihedral_group(n)
+        sub_ref, sub_ours = g_ref.subgroup((0, m))[0], g_ours.subgroup((0, m))[0]
+        for name, irrep in sub_ours.irreps.items():
+            ref_i = g_ref.induced_representation((0, m), sub_ref.irreps[name])
+            ours_i = g_ours.induced_representation((0, m), irrep)
+            np.testing.assert_allclose(ours_i.change_of_basis, ref_i.change_of_basis, atol=1e-9)

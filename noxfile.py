@@ -1,9 +1,10 @@
 """Build, test and cross-check the four packages of the monorepo.
 
 Run ``nox --list`` for the sessions. ``nox`` with no arguments runs everything a contributor must
-keep green (lint, vendored copies, the shared helper, every package's tests on CPU, the builds,
-the integration tests against the built wheels, and the docs). ``nox -s examples`` runs the main
-job; ``nox -s bench`` runs the benchmarks (not part of the default run).
+keep green (lint, the type check of e2_steerable, vendored copies, the shared helper, every
+package's tests on CPU, the builds, the integration tests against the built wheels, and the
+docs). ``nox -s examples`` runs the main job; ``nox -s bench`` runs the benchmarks (not part of
+the default run).
 
 Torch is pinned through a constraints file so that no session ever pulls an unexpected (multi-GB)
 build: ``constraints/torch-cpu.txt`` by default. Point ``TOOLKIT_CONSTRAINTS`` at another file
@@ -23,6 +24,7 @@ nox.needs_version = ">=2024.3.2"
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = [
     "lint",
+    "typecheck",
     "vendor_check",
     "shared",
     "tests",
@@ -154,6 +156,14 @@ def lint(session: nox.Session) -> None:
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     # check-jsonschema ships the workflow schema, so this needs no network beyond PyPI.
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy on e2_steerable (configured in its pyproject.toml), against its real dependencies."""
+    _install(session, _requirement("e2-steerable"), "mypy")
+    session.chdir(ROOT / "packages" / "e2-steerable")
+    session.run("mypy", *session.posargs)
 
 
 def _install_all_packages(session: nox.Session) -> None:

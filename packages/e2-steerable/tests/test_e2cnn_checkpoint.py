@@ -125,3 +125,15 @@ def test_quotient_and_induced_change_of_basis_match_e2cnn(e2cnn: ModuleType, n: 
             ref_i = g_ref.induced_representation((0, m), sub_ref.irreps[name])
             ours_i = g_ours.induced_representation((0, m), irrep)
             np.testing.assert_allclose(ours_i.change_of_basis, ref_i.change_of_basis, atol=1e-9)
+
+
+def test_state_dict_loads_with_weights_only(tmp_path: Any) -> None:
+    # the state-dict metadata must hold plain versions, not a bound method of the module
+    net = _network(gspaces, nn, 4, True)
+    path = tmp_path / "net.pt"
+    torch.save(net.state_dict(), path)
+    state = torch.load(path, weights_only=True)
+    fresh = _network(gspaces, nn, 4, True)
+    fresh.load_state_dict(state)
+    for a, b in zip(net.state_dict().values(), fresh.state_dict().values()):
+        torch.testing.assert_close(a, b)

@@ -8,7 +8,7 @@ representations, restriction to subgroups) lives here and works from those descr
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ class SubgroupMap:
         (2, 1, None)
     """
 
-    def __init__(self, parent: Group, sub_id: Hashable, direction: str) -> None:
+    def __init__(self, parent: Group, sub_id: Any, direction: str) -> None:
         if direction not in ("parent", "child"):
             raise ValueError(f"direction: expected 'parent' or 'child', got {direction!r}")
         self.parent = parent
@@ -101,27 +101,27 @@ class Group(ABC):
         """A finite list of elements used to test equivariance (all elements of a finite group)."""
 
     @abstractmethod
-    def _irrep_ids(self) -> list[Hashable]:
+    def _irrep_ids(self) -> Sequence[Any]:
         """Ids of the irreps this group lists, in the canonical order."""
 
     @abstractmethod
-    def _build_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+    def _build_irrep(self, irrep_id: Any) -> IrreducibleRepresentation:
         """Create the irrep with this id (called once per id)."""
 
     @abstractmethod
-    def irrep_matrix(self, irrep_id: Hashable, element: Element) -> np.ndarray:
+    def irrep_matrix(self, irrep_id: Any, element: Element) -> np.ndarray:
         """The matrix of the irrep ``irrep_id`` at ``element``."""
 
     @abstractmethod
-    def _subgroup(self, sub_id: Hashable) -> Group:
+    def _subgroup(self, sub_id: Any) -> Group:
         """The abstract subgroup identified by ``sub_id`` (raises ValueError for unknown ids)."""
 
     @abstractmethod
-    def _to_parent(self, sub_id: Hashable, element: Element) -> Element:
+    def _to_parent(self, sub_id: Any, element: Element) -> Element:
         """Send an element of subgroup ``sub_id`` to this group."""
 
     @abstractmethod
-    def _to_child(self, sub_id: Hashable, element: Element) -> Element | None:
+    def _to_child(self, sub_id: Any, element: Element) -> Element | None:
         """Send an element of this group to subgroup ``sub_id``, or ``None`` if it is not there."""
 
     def _require_elements(self, *elements: Element) -> None:
@@ -157,7 +157,7 @@ class Group(ABC):
         """The irreps of this group by name, in the canonical order."""
         return {irr.name: irr for irr in (self._get_irrep(i) for i in self._irrep_ids())}
 
-    def _get_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+    def _get_irrep(self, irrep_id: Any) -> IrreducibleRepresentation:
         irr = self._irrep_by_id.get(irrep_id)
         if irr is None:
             irr = self._build_irrep(irrep_id)
@@ -246,7 +246,7 @@ class Group(ABC):
         rep = Representation(self, "regular", irreps, q, nonlinearities, change_of_basis_inv=q.T)
         return self.register(rep)
 
-    def _coset_representatives(self, sub_id: Hashable) -> list[Element]:
+    def _coset_representatives(self, sub_id: Any) -> list[Element]:
         elements = self.elements
         if elements is None:
             raise ValueError(
@@ -352,7 +352,7 @@ class Group(ABC):
         sub = self._subgroup(id)
         return sub, SubgroupMap(self, id, "parent"), SubgroupMap(self, id, "child")
 
-    def _restrict_irrep(self, irrep_name: str, sub_id: Hashable) -> tuple[list[str], np.ndarray]:
+    def _restrict_irrep(self, irrep_name: str, sub_id: Any) -> tuple[list[str], np.ndarray]:
         key = (irrep_name, sub_id)
         cached = self._restricted_irreps.get(key)
         if cached is not None:
@@ -369,7 +369,7 @@ class Group(ABC):
         return result
 
     def _restriction_for_induction(
-        self, irrep_name: str, sub_id: Hashable
+        self, irrep_name: str, sub_id: Any
     ) -> tuple[np.ndarray, list[str]]:
         """``(Q, sub_irreps)`` of the restricted irrep, in the basis induced representations use.
 

@@ -266,7 +266,7 @@ def disentangle(repr: Representation) -> tuple[np.ndarray, list[Representation]]
 
     for j in range(n_irr):
         block = np.abs(q[:, starts[j] : starts[j + 1]]).max(axis=1) > 1e-9
-        for i in np.nonzero(block)[0]:
+        for i in np.nonzero(block)[0].tolist():
             a, b = find(int(i)), find(n_ch + j)
             if a != b:
                 parent[a] = b
@@ -286,7 +286,7 @@ def disentangle(repr: Representation) -> tuple[np.ndarray, list[Representation]]
         channels, slots = groups[root]
         perm.extend(channels)
         cols = np.concatenate([np.arange(starts[j], starts[j + 1]) for j in slots])
-        sub_q = q[np.ix_(channels, cols)]
+        sub_q = q[np.ix_(np.asarray(channels, dtype=np.int64), cols)]
         sub_irreps = [repr.irreps[j] for j in slots]
         if len(order) == 1:
             parts.append(repr)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -98,14 +97,14 @@ class FlipRot2dOnR2(GeneralOnR2):
         m = c.rotation(self._rotation_angle(element))
         return m @ reflection(self.axis) if element[0] % 2 else m
 
-    def restrict(self, id: Hashable) -> tuple[GeneralOnR2, Any, Any]:
+    def restrict(self, id: Any) -> tuple[GeneralOnR2, Any, Any]:
         """Restrict to a subgroup (see the class docstring for the ids)."""
         from e2_steerable.gspaces.flip2d_on_r2 import Flip2dOnR2
         from e2_steerable.gspaces.rot2d_on_r2 import Rot2dOnR2
         from e2_steerable.gspaces.trivial_on_r2 import TrivialOnR2
 
         sub, parent_map, child_map = self.fibergroup.subgroup(id)
-        turn, m = id  # type: ignore[misc]
+        turn, m = id
         if turn is None:
             if sub.order() == 1:
                 return TrivialOnR2(fibergroup=sub), parent_map, child_map

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from e2_steerable.group import Group, Representation
+from e2_steerable.group import Group, IrreducibleRepresentation, Representation
 from e2_steerable.gspaces._action import transform_image
 from e2_steerable.kernels import GroupKind, KernelBasis, kernel_basis_on_rings
 
@@ -51,7 +51,7 @@ class GSpace(ABC):
         return self.fibergroup.irrep(*id)
 
     @property
-    def irreps(self) -> dict[str, Representation]:
+    def irreps(self) -> dict[str, IrreducibleRepresentation]:
         """The irreps of the fiber group by name, in the canonical order."""
         return self.fibergroup.irreps
 

@@ -69,7 +69,7 @@ class CyclicGroup(Group):
     def _irrep_ids(self) -> list[int]:
         return list(range(self.N // 2 + 1))
 
-    def _build_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+    def _build_irrep(self, irrep_id: Any) -> IrreducibleRepresentation:
         k = irrep_id
         if not c.is_int(k) or not 0 <= k <= self.N // 2:
             raise ValueError(
@@ -85,7 +85,7 @@ class CyclicGroup(Group):
             self, int(k), f"irrep_{k}", size, size, nonlin, frequency=int(k)
         )
 
-    def irrep_matrix(self, irrep_id: Hashable, element: Any) -> np.ndarray:
+    def irrep_matrix(self, irrep_id: Any, element: Any) -> np.ndarray:
         k = int(irrep_id)  # type: ignore[arg-type]
         g = int(element)
         if k == 0:
@@ -94,7 +94,7 @@ class CyclicGroup(Group):
             return np.full((1, 1), -1.0 if g % 2 else 1.0)
         return c.rotation(2.0 * math.pi * k * g / self.N)
 
-    def _check_sub_id(self, sub_id: Hashable) -> int:
+    def _check_sub_id(self, sub_id: Any) -> int:
         if not c.is_int(sub_id) or sub_id < 1 or self.N % sub_id != 0:
             raise ValueError(
                 f"id: subgroups of {self.name} are identified by a divisor M of {self.N} "
@@ -102,23 +102,23 @@ class CyclicGroup(Group):
             )
         return int(sub_id)
 
-    def _subgroup(self, sub_id: Hashable) -> Group:
+    def _subgroup(self, sub_id: Any) -> Group:
         from e2_steerable.group.groups.factory import cyclic_group
 
         return cyclic_group(self._check_sub_id(sub_id))
 
-    def _to_parent(self, sub_id: Hashable, element: Any) -> int:
+    def _to_parent(self, sub_id: Any, element: Any) -> int:
         m = self._check_sub_id(sub_id)
         return (int(element) * (self.N // m)) % self.N
 
-    def _to_child(self, sub_id: Hashable, element: Any) -> int | None:
+    def _to_child(self, sub_id: Any, element: Any) -> int | None:
         m = self._check_sub_id(sub_id)
         step = self.N // m
         g = int(element) % self.N
         return g // step if g % step == 0 else None
 
     def _restriction_for_induction(
-        self, irrep_name: str, sub_id: Hashable
+        self, irrep_name: str, sub_id: Any
     ) -> tuple[np.ndarray, list[str]]:
         # irrep k restricted to C_M is irrep (k mod M), conjugated (diag(1, -1)) past M/2
         m = self._check_sub_id(sub_id)

@@ -99,7 +99,7 @@ class DihedralGroup(Group):
             ids += [(1, self.N // 2), (0, self.N // 2)]
         return ids
 
-    def _build_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+    def _build_irrep(self, irrep_id: Any) -> IrreducibleRepresentation:
         if irrep_id not in self._irrep_ids():
             raise ValueError(
                 f"irrep: {self.name} has the irreps (j, k) = {self._irrep_ids()}, got {irrep_id!r}"
@@ -116,7 +116,7 @@ class DihedralGroup(Group):
             self, (j, k), f"irrep_{j},{k}", size, 1, nonlin, frequency=k, flip_frequency=j
         )
 
-    def irrep_matrix(self, irrep_id: Hashable, element: Any) -> np.ndarray:
+    def irrep_matrix(self, irrep_id: Any, element: Any) -> np.ndarray:
         j, k = irrep_id  # type: ignore[misc]
         f, r = int(element[0]) % 2, int(element[1])
         if k == 0:
@@ -126,7 +126,7 @@ class DihedralGroup(Group):
         m = c.rotation(2.0 * math.pi * k * r / self.N)
         return m @ c.FLIP_X if f else m
 
-    def _check_sub_id(self, sub_id: Hashable) -> tuple[int | None, int]:
+    def _check_sub_id(self, sub_id: Any) -> tuple[int | None, int]:
         ok = isinstance(sub_id, tuple) and len(sub_id) == 2
         if ok:
             k, m = sub_id  # type: ignore[misc]
@@ -140,7 +140,7 @@ class DihedralGroup(Group):
             )
         return sub_id  # type: ignore[return-value]
 
-    def _subgroup(self, sub_id: Hashable) -> Group:
+    def _subgroup(self, sub_id: Any) -> Group:
         from e2_steerable.group.groups.factory import cyclic_group, dihedral_group
 
         k, m = self._check_sub_id(sub_id)
@@ -150,7 +150,7 @@ class DihedralGroup(Group):
             return cyclic_group(2)
         return dihedral_group(m)
 
-    def _to_parent(self, sub_id: Hashable, element: Any) -> tuple[int, int]:
+    def _to_parent(self, sub_id: Any, element: Any) -> tuple[int, int]:
         k, m = self._check_sub_id(sub_id)
         step = self.N // m
         if k is None:
@@ -160,7 +160,7 @@ class DihedralGroup(Group):
         f, r = element
         return (f % 2, (f * k + r * step) % self.N)
 
-    def _to_child(self, sub_id: Hashable, element: Any) -> Any:
+    def _to_child(self, sub_id: Any, element: Any) -> Any:
         k, m = self._check_sub_id(sub_id)
         step = self.N // m
         f, r = element[0] % 2, element[1] % self.N
@@ -174,7 +174,7 @@ class DihedralGroup(Group):
         return (f, (shift // step) % m)
 
     def _restriction_for_induction(
-        self, irrep_name: str, sub_id: Hashable
+        self, irrep_name: str, sub_id: Any
     ) -> tuple[np.ndarray, list[str]]:
         # e2cnn's explicit restriction of the irrep (j, k) to the subgroup (t, M)
         t, m = self._check_sub_id(sub_id)

@@ -94,7 +94,7 @@ class O2(Group):
     def _irrep_ids(self) -> list[tuple[int, int]]:
         return [(0, 0), (1, 0)] + [(1, k) for k in range(1, self.maximum_frequency + 1)]
 
-    def _build_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+    def _build_irrep(self, irrep_id: Any) -> IrreducibleRepresentation:
         ok = isinstance(irrep_id, tuple) and len(irrep_id) == 2
         if ok:
             j, k = irrep_id  # type: ignore[misc]
@@ -113,7 +113,7 @@ class O2(Group):
             self, (1, k), f"irrep_1,{k}", 2, 1, c.PLANE, frequency=k, flip_frequency=1
         )
 
-    def irrep_matrix(self, irrep_id: Hashable, element: Any) -> np.ndarray:
+    def irrep_matrix(self, irrep_id: Any, element: Any) -> np.ndarray:
         j, k = irrep_id  # type: ignore[misc]
         f, a = int(element[0]) % 2, float(element[1])
         if k == 0:
@@ -121,7 +121,7 @@ class O2(Group):
         m = c.rotation(k * a)
         return m @ c.FLIP_X if f else m
 
-    def _check_sub_id(self, sub_id: Hashable) -> tuple[float | None, int]:
+    def _check_sub_id(self, sub_id: Any) -> tuple[float | None, int]:
         ok = isinstance(sub_id, tuple) and len(sub_id) == 2
         if ok:
             t, m = sub_id  # type: ignore[misc]
@@ -134,7 +134,7 @@ class O2(Group):
         t, m = sub_id  # type: ignore[misc]
         return (None if t is None else float(t)), int(m)
 
-    def _subgroup(self, sub_id: Hashable) -> Group:
+    def _subgroup(self, sub_id: Any) -> Group:
         from e2_steerable.group.groups.factory import (
             cyclic_group,
             dihedral_group,
@@ -149,7 +149,7 @@ class O2(Group):
             return o2_group(self.maximum_frequency)
         return cyclic_group(2) if m == 1 else dihedral_group(m)
 
-    def _to_parent(self, sub_id: Hashable, element: Any) -> tuple[int, float]:
+    def _to_parent(self, sub_id: Any, element: Any) -> tuple[int, float]:
         t, m = self._check_sub_id(sub_id)
         if t is None:
             angle = float(element) if m == -1 else 2.0 * math.pi * int(element) / m
@@ -160,7 +160,7 @@ class O2(Group):
         angle = float(r) if m == -1 else 2.0 * math.pi * int(r) / m
         return (f % 2, c.wrap_angle(f * t + angle))
 
-    def _to_child(self, sub_id: Hashable, element: Any) -> Any:
+    def _to_child(self, sub_id: Any, element: Any) -> Any:
         t, m = self._check_sub_id(sub_id)
         f, a = int(element[0]) % 2, float(element[1])
         if t is None:

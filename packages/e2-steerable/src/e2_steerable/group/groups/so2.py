@@ -67,7 +67,7 @@ class SO2(Group):
     def _irrep_ids(self) -> list[int]:
         return list(range(self.maximum_frequency + 1))
 
-    def _build_irrep(self, irrep_id: Hashable) -> IrreducibleRepresentation:
+    def _build_irrep(self, irrep_id: Any) -> IrreducibleRepresentation:
         k = irrep_id
         if not c.is_int(k) or k < 0:
             raise ValueError(f"irrep: SO(2) irreps are identified by a frequency k >= 0, got {k!r}")
@@ -78,13 +78,13 @@ class SO2(Group):
             )
         return IrreducibleRepresentation(self, k, f"irrep_{k}", 2, 2, c.PLANE, frequency=k)
 
-    def irrep_matrix(self, irrep_id: Hashable, element: Any) -> np.ndarray:
+    def irrep_matrix(self, irrep_id: Any, element: Any) -> np.ndarray:
         k = int(irrep_id)  # type: ignore[arg-type]
         if k == 0:
             return np.ones((1, 1))
         return c.rotation(k * float(element))
 
-    def _check_sub_id(self, sub_id: Hashable) -> int:
+    def _check_sub_id(self, sub_id: Any) -> int:
         if not c.is_int(sub_id) or not (sub_id == -1 or sub_id >= 1):
             raise ValueError(
                 f"id: subgroups of SO(2) are identified by M >= 1 (the rotations C_M) or -1 "
@@ -92,19 +92,19 @@ class SO2(Group):
             )
         return int(sub_id)
 
-    def _subgroup(self, sub_id: Hashable) -> Group:
+    def _subgroup(self, sub_id: Any) -> Group:
         from e2_steerable.group.groups.factory import cyclic_group
 
         m = self._check_sub_id(sub_id)
         return self if m == -1 else cyclic_group(m)
 
-    def _to_parent(self, sub_id: Hashable, element: Any) -> float:
+    def _to_parent(self, sub_id: Any, element: Any) -> float:
         m = self._check_sub_id(sub_id)
         if m == -1:
             return c.wrap_angle(element)
         return c.wrap_angle(2.0 * math.pi * int(element) / m)
 
-    def _to_child(self, sub_id: Hashable, element: Any) -> Any:
+    def _to_child(self, sub_id: Any, element: Any) -> Any:
         m = self._check_sub_id(sub_id)
         if m == -1:
             return c.wrap_angle(element)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 from torch import nn
 
@@ -74,6 +74,10 @@ class SequentialModule(EquivariantModule):
         super().add_module(name, module)
         self.out_type = module.out_type
 
+    def _equivariant_modules(self) -> list[EquivariantModule]:
+        """The modules in order (``add_module`` admits only equivariant ones)."""
+        return [cast(EquivariantModule, m) for m in self._modules.values()]
+
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Apply the modules in order.
 
@@ -84,19 +88,21 @@ class SequentialModule(EquivariantModule):
             The geometric tensor of type :attr:`out_type` returned by the last module.
         """
         x = self._check_input(input)
-        for module in self._modules.values():
+        for module in self._equivariant_modules():
             x = module(x)
         return x
 
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Chain the modules' :meth:`evaluate_output_shape`."""
         shape = self._check_input_shape(input_shape)
-        for module in self._modules.values():
+        for module in self._equivariant_modules():
             shape = module.evaluate_output_shape(shape)
         return shape
 
     def export(self) -> nn.Sequential:
         """Export every module and return them in an ``nn.Sequential`` (in eval mode)."""
         self.eval()
-        exported = OrderedDict((name, m.export()) for name, m in self._modules.items())
+        exported = OrderedDict(
+            (name, m.export()) for name, m in zip(self._modules, self._equivariant_modules())
+        )
         return nn.Sequential(exported).eval()

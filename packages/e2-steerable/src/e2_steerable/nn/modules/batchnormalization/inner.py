@@ -101,6 +101,12 @@ class InnerBatchNorm(EquivariantModule):
 
     _e2cnn_derived_buffers = ("indices_",)
 
+    weight: nn.Parameter | None
+    bias: nn.Parameter | None
+    running_mean: torch.Tensor | None
+    running_var: torch.Tensor | None
+    num_batches_tracked: torch.Tensor | None
+
     def _translate_foreign_state(self, state_dict: dict[str, Any], prefix: str) -> None:
         """Accept e2cnn's layout: one ``batch_norm_[<size>]`` per field size, plus ``indices_*``.
 
@@ -144,7 +150,9 @@ class InnerBatchNorm(EquivariantModule):
 
     def reset_running_stats(self) -> None:
         """Reset the running statistics to mean 0, variance 1, no batches seen."""
-        if self.track_running_stats:
+        if self.running_mean is not None:
+            assert self.running_var is not None
+            assert self.num_batches_tracked is not None
             self.running_mean.zero_()
             self.running_var.fill_(1.0)
             self.num_batches_tracked.zero_()
@@ -152,7 +160,7 @@ class InnerBatchNorm(EquivariantModule):
     def reset_parameters(self) -> None:
         """Reset the running statistics and the affine parameters to the identity."""
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None and self.bias is not None:
             nn.init.ones_(self.weight)
             nn.init.zeros_(self.bias)
 
@@ -166,7 +174,7 @@ class InnerBatchNorm(EquivariantModule):
             The normalized geometric tensor, of the same type.
         """
         x = self._check_input(input).tensor
-        if not self.training and self.track_running_stats:
+        if not self.training and self.running_mean is not None and self.running_var is not None:
             # Running statistics: one per-channel affine map, computed exactly as the exported
             # BatchNorm2d computes it (so the two agree bit for bit).
             out = F.batch_norm(
@@ -181,7 +189,7 @@ class InnerBatchNorm(EquivariantModule):
             )
             return GeometricTensor(out, self.out_type)
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
+        if self.training and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative average (reads the counter: not compiled)
                 factor = 1.0 / float(self.num_batches_tracked)
@@ -227,20 +235,26 @@ class InnerBatchNorm(EquivariantModule):
             )
         self.eval()
         ref = self.running_mean
-        kwargs = {"device": ref.device, "dtype": ref.dtype}
+        assert ref is not None
+        assert self.running_var is not None
+        assert self.num_batches_tracked is not None
         bn = nn.BatchNorm2d(
             self.in_type.size,
             eps=self.eps,
             momentum=self.momentum,
             affine=self.affine,
             track_running_stats=self.track_running_stats,
-            **kwargs,
+            device=ref.device,
+            dtype=ref.dtype,
         )
         with torch.no_grad():
-            if self.affine:
+            if self.weight is not None and self.bias is not None:
                 bn.weight.copy_(self._per_channel(self.weight.detach()))
                 bn.bias.copy_(self._per_channel(self.bias.detach()))
-            bn.running_mean.copy_(self._per_channel(self.running_mean))
+            assert bn.running_mean is not None
+            assert bn.running_var is not None
+            assert bn.num_batches_tracked is not None
+            bn.running_mean.copy_(self._per_channel(ref))
             bn.running_var.copy_(self._per_channel(self.running_var))
             bn.num_batches_tracked.copy_(self.num_batches_tracked)
         return bn.eval()

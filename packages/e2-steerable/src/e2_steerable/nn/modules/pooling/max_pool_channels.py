@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -59,7 +60,7 @@ class MaxPoolChannels(nn.Module):
                     f"MaxPoolChannels: `kernel_size` must be positive, got {kernel_size}"
                 )
         else:
-            sizes = tuple(int(s) for s in kernel_size)
+            sizes = tuple(int(s) for s in cast(Sequence[int], kernel_size))
             if not sizes or min(sizes) < 1:
                 raise ValueError(
                     "MaxPoolChannels: `kernel_size` must be a positive int or a non-empty "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch.nn.functional as F
 from torch import nn
@@ -18,7 +19,7 @@ __all__ = ["PointwiseMaxPool"]
 def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         return (value, value)
-    pair = tuple(value)
+    pair = tuple(cast(tuple[int, int], value))
     if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
         raise TypeError(
             f"PointwiseMaxPool: `{name}` must be an int or a pair of ints, got {value!r}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -18,9 +19,17 @@ from e2_steerable.nn.modules.r2_conv.basisexpansion_blocks import BlocksBasisExp
 
 __all__ = ["SteerableConvBase"]
 
+_ConvT = TypeVar("_ConvT", nn.Conv2d, nn.ConvTranspose2d)
+
 
 def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _pair(values: tuple[int, ...]) -> tuple[int, int]:
+    """A validated 2-tuple (from ``grid.to_tuple(..., 2, ...)``) typed as one."""
+    first, second = values
+    return (first, second)
 
 
 def _autocast_enabled(device_type: str) -> bool:
@@ -61,6 +70,12 @@ class SteerableConvBase(EquivariantModule):
     """Common parts of the steerable convolutions (not meant to be used directly)."""
 
     _transposed = False
+
+    weights: nn.Parameter
+    bias: nn.Parameter | None
+    filter: torch.Tensor | None
+    expanded_bias: torch.Tensor | None
+    bias_expansion: torch.Tensor | None
 
     def _setup(
         self,
@@ -161,6 +176,11 @@ class SteerableConvBase(EquivariantModule):
             self.register_buffer("bias_expansion", None, persistent=False)
             self.register_parameter("bias", None)
 
+    @abstractmethod
+    def expand_parameters(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The filter and bias (or ``None``) this convolution applies, expanded from the
+        learnable coefficients."""
+
     @property
     def basisexpansion(self) -> BlocksBasisExpansion:
         """The submodule expanding :attr:`weights` into the filter ``(C_out, C_in, s*s)``."""
@@ -180,28 +200,33 @@ class SteerableConvBase(EquivariantModule):
         if self.bias is None:
             return None
         matrix = self.bias_expansion
+        assert matrix is not None  # registered whenever there is a bias
         if matrix.dtype != self.bias.dtype:
             matrix = matrix.to(self.bias.dtype)
         return matrix @ self.bias
 
-    def _version(self) -> tuple[int, int]:
+    def _parameters_version(self) -> tuple[int, int]:
+        # not `_version`: nn.Module keeps its state-dict format version under that name
         return (self.weights._version, -1 if self.bias is None else self.bias._version)
 
     def _filter_and_bias(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         if self.training:
             return self.expand_parameters()
         compiling = _is_compiling()
-        if self.filter is None or (not compiling and self._cache_version != self._version()):
+        if self.filter is None or (
+            not compiling and self._cache_version != self._parameters_version()
+        ):
             self._refresh_cache()
+        assert self.filter is not None
         return self.filter, self.expanded_bias
 
-    def _export_into(self, conv: nn.Module) -> nn.Module:
+    def _export_into(self, conv: _ConvT) -> _ConvT:
         """Copy the expanded (eval-mode) filter and bias into a plain torch convolution."""
         filt, bias = self._filter_and_bias()
         conv = conv.to(device=filt.device, dtype=filt.dtype)
         with torch.no_grad():
             conv.weight.copy_(filt)
-            if bias is not None:
+            if bias is not None and conv.bias is not None:
                 conv.bias.copy_(bias)
         return conv.eval()
 
@@ -210,7 +235,7 @@ class SteerableConvBase(EquivariantModule):
             filt, bias = self.expand_parameters()
         self.filter = filt.detach()
         self.expanded_bias = None if bias is None else bias.detach()
-        self._cache_version = self._version()
+        self._cache_version = self._parameters_version()
 
     def train(self, mode: bool = True) -> SteerableConvBase:
         """Training mode discards the cached filter; eval mode builds and caches it.

@@ -25,6 +25,8 @@ def element_id(attr: dict[str, Any]) -> str:
 
 
 class SingleBlockBasisExpansion(BasisExpansion):
+    sampled_basis: torch.Tensor
+
     r"""Sampled basis for kernels from one input representation to one output representation.
 
     The basis is sampled once (vectorised), normalised, and stored as the non-persistent buffer

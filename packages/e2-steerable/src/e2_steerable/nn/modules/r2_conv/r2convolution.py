@@ -12,7 +12,7 @@ from torch import nn
 from e2_steerable._vendor import grid as _grid
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConvBase
+from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConvBase, _pair
 
 __all__ = ["R2Conv"]
 
@@ -106,8 +106,8 @@ class R2Conv(SteerableConvBase):
             raise ValueError(
                 f"R2Conv: `padding_mode` must be one of {_PADDING_MODES}, got {padding_mode!r}"
             )
-        self.padding = _grid.to_tuple(padding, 2, "padding", minimum=0)
-        self.stride = _grid.to_tuple(stride, 2, "stride", minimum=1)
+        self.padding = _pair(_grid.to_tuple(padding, 2, "padding", minimum=0))
+        self.stride = _pair(_grid.to_tuple(stride, 2, "stride", minimum=1))
         self.padding_mode = padding_mode
         self._setup(
             in_type,
@@ -189,7 +189,7 @@ class R2Conv(SteerableConvBase):
             dilation=self.dilation,
             groups=self.groups,
             bias=self.bias is not None,
-            padding_mode=self.padding_mode,
+            padding_mode=self.padding_mode,  # type: ignore[arg-type]  # validated in __init__
         )
         return self._export_into(conv)
 

@@ -12,7 +12,7 @@ from torch import nn
 from e2_steerable._vendor import grid as _grid
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConvBase
+from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConvBase, _pair
 
 __all__ = ["R2ConvTransposed"]
 
@@ -85,9 +85,9 @@ class R2ConvTransposed(SteerableConvBase):
         initialize: bool = True,
     ) -> None:
         super().__init__()
-        self.padding = _grid.to_tuple(padding, 2, "padding", minimum=0)
-        self.output_padding = _grid.to_tuple(output_padding, 2, "output_padding", minimum=0)
-        self.stride = _grid.to_tuple(stride, 2, "stride", minimum=1)
+        self.padding = _pair(_grid.to_tuple(padding, 2, "padding", minimum=0))
+        self.output_padding = _pair(_grid.to_tuple(output_padding, 2, "output_padding", minimum=0))
+        self.stride = _pair(_grid.to_tuple(stride, 2, "stride", minimum=1))
         self._setup(
             in_type,
             out_type,

@@ -137,3 +137,39 @@ def test_state_dict_loads_with_weights_only(tmp_path: Any) -> None:
     fresh.load_state_dict(state)
     for a, b in zip(net.state_dict().values(), fresh.state_dict().values()):
         torch.testing.assert_close(a, b)
+
+
+def _mixed_types(gs_module: Any, nn_module: Any, flip: bool) -> tuple[Any, Any]:
+    gs = gs_module.FlipRot2dOnR2(4) if flip else gs_module.Rot2dOnR2(4)
+    quotient = gs.quotient_repr((0, 2) if flip else 2)
+    # (e2cnn 0.2.3 fails on torch 2 whenever a sampled basis element vanishes, e.g. for D4's
+    # 2-dimensional irreps on a 3x3 grid: so D4 sticks to permutation representations here)
+    irrep = [] if flip else [gs.irrep(1)]
+    t_in = nn_module.FieldType(gs, [gs.trivial_repr, *irrep, gs.regular_repr])
+    t_out = nn_module.FieldType(gs, [quotient, gs.regular_repr, *irrep, gs.trivial_repr])
+    return t_in, t_out
+
+
+@pytest.mark.parametrize("flip", [False, True], ids=["C4", "D4"])
+@pytest.mark.parametrize("transposed", [False, True], ids=["R2Conv", "R2ConvTransposed"])
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_conv_weights_keep_e2cnn_meaning(
+    e2cnn: ModuleType, flip: bool, transposed: bool, dilation: int
+) -> None:
+    torch.manual_seed(1)
+    name = "R2ConvTransposed" if transposed else "R2Conv"
+    ref = getattr(e2cnn.nn, name)(
+        *_mixed_types(e2cnn.gspaces, e2cnn.nn, flip), 3, dilation=dilation
+    )
+    ours = getattr(nn, name)(*_mixed_types(gspaces, nn, flip), 3, dilation=dilation)
+    assert ours.weights.shape == ref.weights.shape
+    with torch.no_grad():
+        ref.bias.normal_()
+    ours.load_state_dict(ref.state_dict())
+    ref.eval()
+    ours.eval()
+    x = torch.randn(2, ref.in_type.size, 9, 9)
+    with torch.no_grad():
+        expected = ref(e2cnn.nn.GeometricTensor(x, ref.in_type)).tensor
+        got = ours(nn.GeometricTensor(x, ours.in_type)).tensor
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)

@@ -134,7 +134,13 @@ class SteerableConvBase(EquivariantModule):
             if groups > 1:
                 _split_groups(out_type, groups, "out_type")
         params = compute_basis_params(
-            self.kernel_size, frequencies_cutoff, rings, sigma, self.dilation, basis_filter
+            self.kernel_size,
+            frequencies_cutoff,
+            rings,
+            sigma,
+            self.dilation,
+            basis_filter,
+            dilate_rings=not self._transposed,  # as e2cnn: same basis meaning for its weights
         )
         self._basisexpansion = BlocksBasisExpansion(
             exp_in,

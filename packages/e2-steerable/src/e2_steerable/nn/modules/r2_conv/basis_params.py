@@ -41,11 +41,14 @@ def compute_basis_params(
     sigma: Sequence[float] | float | None = None,
     dilation: int = 1,
     custom_basis_filter: Callable[[dict[str, Any]], bool] | None = None,
+    dilate_rings: bool = True,
 ) -> BasisParams:
     """e2cnn's default sampling policy (notes §2.1–2.2), with the same arguments as R2Conv.
 
     * grid: the ``kernel_size x kernel_size`` taps, ``x`` right and ``y`` up, times ``dilation``;
-    * rings: ``ceil(s/2)`` radii evenly spaced in ``[0, (s-1)//2]``, times ``dilation``;
+    * rings: ``ceil(s/2)`` radii evenly spaced in ``[0, (s-1)//2]``, times ``dilation`` unless
+      ``dilate_rings`` is false (e2cnn's R2ConvTransposed keeps them undilated, so its basis,
+      and its parameter count, do not grow with the dilation);
     * widths: 0.6, the last ring 0.4, a ring at the origin 0.005;
     * cut-off: see :class:`~e2_steerable.kernels.FrequencyCutoff`.
 
@@ -62,7 +65,8 @@ def compute_basis_params(
     max_radius = float(np.sqrt((points**2).sum(axis=1)).max())
     if rings is None:
         n_rings = math.ceil(kernel_size / 2)
-        ring_list = (np.linspace(0.0, (kernel_size - 1) // 2, n_rings) * dilation).tolist()
+        scale = dilation if dilate_rings else 1
+        ring_list = (np.linspace(0.0, (kernel_size - 1) // 2, n_rings) * scale).tolist()
     else:
         ring_list = [float(r) for r in rings]
         bad = [r for r in ring_list if not 0.0 <= r <= max_radius + 1e-9]

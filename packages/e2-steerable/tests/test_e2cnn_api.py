@@ -100,3 +100,36 @@ def test_irrep_by_name() -> None:
     assert g.irrep_by_name("irrep_1,2") is g.irrep(1, 2)
     with pytest.raises(ValueError, match="D4 has no irrep called 'irrep_7'"):
         g.irrep_by_name("irrep_7")
+
+
+def test_finite_quotients_of_o2() -> None:
+    g = o2_group(3)
+    rho = g.quotient_representation((None, -1))  # O(2)/SO(2): rotations vs reflections
+    assert rho.irreps == ["irrep_0,0", "irrep_1,0"]
+    np.testing.assert_allclose(rho((0, 0.3)), np.eye(2), atol=1e-12)
+    np.testing.assert_allclose(rho((1, 1.2)), [[0.0, 1.0], [1.0, 0.0]], atol=1e-12)
+    induced = g.induced_representation((None, -1), so2_group().irrep(2))
+    assert induced.irreps == ["irrep_1,2", "irrep_1,2"]
+    a, b = (1, 0.7), (0, 2.1)
+    np.testing.assert_allclose(induced(g.combine(a, b)), induced(a) @ induced(b), atol=1e-9)
+    assert g.quotient_representation((0.5, -1)).irreps == ["irrep_0,0"]
+
+
+@pytest.mark.parametrize(
+    ("build", "sub_id"),
+    [(so2_group, 4), (o2_group, (None, 4)), (o2_group, (0.0, 2))],
+)
+def test_infinite_quotients_explain_why(build: object, sub_id: object) -> None:
+    with pytest.raises(ValueError, match=r"need a subgroup of finite index.*is infinite"):
+        build().quotient_representation(sub_id)  # type: ignore[operator]
+
+
+def test_groups_cache_their_own_instances() -> None:
+    import pickle
+
+    from e2_steerable.group import CyclicGroup, DihedralGroup
+
+    assert CyclicGroup._generator(6) is cyclic_group(6)
+    assert DihedralGroup._generator(6) is dihedral_group(6)
+    for g in (cyclic_group(6), dihedral_group(6), so2_group(), o2_group()):
+        assert pickle.loads(pickle.dumps(g)) is g

@@ -246,13 +246,23 @@ class Group(ABC):
         rep = Representation(self, "regular", irreps, q, nonlinearities, change_of_basis_inv=q.T)
         return self.register(rep)
 
+    def _finite_cosets(self, sub_id: Any) -> list[Element]:
+        """One representative per coset of a continuous group's subgroup of finite index.
+
+        Continuous groups override this for their subgroups of finite index; the default says
+        why there is no finite quotient.
+        """
+        sub = self._subgroup(sub_id)
+        raise ValueError(
+            f"quotient/induced representations of {self.name} need a subgroup of finite index, "
+            f"but {self.name}/{sub.name} (subgroup id {sub_id!r}) is infinite: it would be "
+            "infinite-dimensional"
+        )
+
     def _coset_representatives(self, sub_id: Any) -> list[Element]:
         elements = self.elements
         if elements is None:
-            raise ValueError(
-                f"quotient/induced representations are only available for finite groups, not "
-                f"{self.name}"
-            )
+            return self._finite_cosets(sub_id)
         reps: list[Element] = []
         covered: list[Element] = []
         sub = self._subgroup(sub_id)
@@ -265,7 +275,11 @@ class Group(ABC):
         return reps
 
     def induced_representation(self, subgroup_id: Hashable, repr: Representation) -> Representation:
-        """The representation induced from ``repr`` of the subgroup ``subgroup_id``; finite groups.
+        """The representation induced from ``repr`` of the subgroup ``subgroup_id``.
+
+        Finite groups accept every subgroup; :math:`SO(2)` and :math:`O(2)` only their subgroups
+        of finite index (:math:`O(2)` from :math:`SO(2)`, or a group from itself): for the others
+        the quotient is infinite and a ValueError says so.
 
         Args:
             subgroup_id: the id of the subgroup (see :meth:`subgroup`).
@@ -297,15 +311,19 @@ class Group(ABC):
                         out[i * d : (i + 1) * d, j * d : (j + 1) * d] = repr(h)
             return out
 
-        elements = self.elements
-        assert elements is not None
-        mats = [matrix(g) for g in elements]
         q_inv: np.ndarray | None = None
-        if isinstance(repr, IrreducibleRepresentation):
+        if self.elements is None:  # a continuous group: decompose from generating elements
+            elements = self._solver_elements()
+            irreps, q = _linalg.decompose(self, [matrix(g) for g in elements], elements)
+            q_inv = q.T
+        elif isinstance(repr, IrreducibleRepresentation):
+            elements = self.elements
+            mats = [matrix(g) for g in elements]
             # e2cnn's change of basis, so that weights of such fields keep e2cnn's meaning
             irreps, q, q_inv = induced_decomposition(self, subgroup_id, repr, cosets, mats)
         else:
-            irreps, q = _linalg.decompose(self, mats, elements)
+            elements = self.elements
+            irreps, q = _linalg.decompose(self, [matrix(g) for g in elements], elements)
         nonlinearities = {"norm", "gated", "concatenated"}
         nonlinearities.add(f"induced_norm_{d}")
         nonlinearities.add(f"induced_gated_{d}")

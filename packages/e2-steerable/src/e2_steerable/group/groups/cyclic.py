@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +30,20 @@ class CyclicGroup(Group):
         >>> G.combine(5, 6), G.inverse(3), G.order()
         (3, 5, 8)
     """
+
+    _instances: ClassVar[dict[int, CyclicGroup]] = {}
+
+    @classmethod
+    def _generator(cls, N: int) -> CyclicGroup:
+        """The one cached instance of :math:`C_N` (built, with its regular representation, on
+        first use); :func:`~e2_steerable.group.cyclic_group` is the public way to call it."""
+        if not c.is_int(N) or N < 1:
+            raise ValueError(f"N: expected a positive int, got {N!r}")
+        group = cls._instances.get(int(N))
+        if group is None:
+            group = cls._instances[int(N)] = cls(int(N))
+            _ = group.regular_representation  # list the irreps and 'regular'
+        return group
 
     def __init__(self, N: int) -> None:
         if not c.is_int(N) or N < 1:
@@ -103,9 +117,7 @@ class CyclicGroup(Group):
         return int(sub_id)
 
     def _subgroup(self, sub_id: Any) -> Group:
-        from e2_steerable.group.groups.factory import cyclic_group
-
-        return cyclic_group(self._check_sub_id(sub_id))
+        return CyclicGroup._generator(self._check_sub_id(sub_id))
 
     def _to_parent(self, sub_id: Any, element: Any) -> int:
         m = self._check_sub_id(sub_id)
@@ -132,9 +144,7 @@ class CyclicGroup(Group):
         return q, [name] * (irr.size // sub_size)
 
     def _factory(self) -> tuple[Any, tuple]:
-        from e2_steerable.group.groups.factory import cyclic_group
-
-        return cyclic_group, (self.N,)
+        return CyclicGroup._generator, (self.N,)
 
     def _key(self) -> Hashable:
         return ("C", self.N)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from e2_steerable.group.group import Group
 from e2_steerable.group.groups import _common as c
+from e2_steerable.group.groups.cyclic import CyclicGroup
 from e2_steerable.group.irrep import IrreducibleRepresentation
 
 __all__ = ["DihedralGroup"]
@@ -36,6 +37,19 @@ class DihedralGroup(Group):
         >>> G.combine((1, 1), (0, 1)), G.inverse((0, 1)), G.order()
         ((1, 0), (0, 3), 8)
     """
+
+    _instances: ClassVar[dict[int, DihedralGroup]] = {}
+
+    @classmethod
+    def _generator(cls, N: int) -> DihedralGroup:
+        """The one cached instance of :math:`D_N` (built on first use; see ``dihedral_group``)."""
+        if not c.is_int(N) or N < 1:
+            raise ValueError(f"N: expected a positive int, got {N!r}")
+        group = cls._instances.get(int(N))
+        if group is None:
+            group = cls._instances[int(N)] = cls(int(N))
+            _ = group.regular_representation
+        return group
 
     def __init__(self, N: int) -> None:
         if not c.is_int(N) or N < 1:
@@ -141,14 +155,12 @@ class DihedralGroup(Group):
         return sub_id  # type: ignore[return-value]
 
     def _subgroup(self, sub_id: Any) -> Group:
-        from e2_steerable.group.groups.factory import cyclic_group, dihedral_group
-
         k, m = self._check_sub_id(sub_id)
         if k is None:
-            return cyclic_group(m)
+            return CyclicGroup._generator(m)
         if m == 1:
-            return cyclic_group(2)
-        return dihedral_group(m)
+            return CyclicGroup._generator(2)
+        return DihedralGroup._generator(m)
 
     def _to_parent(self, sub_id: Any, element: Any) -> tuple[int, int]:
         k, m = self._check_sub_id(sub_id)
@@ -199,9 +211,7 @@ class DihedralGroup(Group):
         return (q if turn is None else turn @ q), names
 
     def _factory(self) -> tuple[Any, tuple]:
-        from e2_steerable.group.groups.factory import dihedral_group
-
-        return dihedral_group, (self.N,)
+        return DihedralGroup._generator, (self.N,)
 
     def _key(self) -> Hashable:
         return ("D", self.N)

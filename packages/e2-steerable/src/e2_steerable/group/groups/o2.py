@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from e2_steerable.group.group import Group
 from e2_steerable.group.groups import _common as c
+from e2_steerable.group.groups.cyclic import CyclicGroup
+from e2_steerable.group.groups.dihedral import DihedralGroup
+from e2_steerable.group.groups.so2 import SO2
 from e2_steerable.group.irrep import IrreducibleRepresentation
 
 __all__ = ["O2"]
@@ -37,6 +40,24 @@ class O2(Group):
         >>> G.inverse((1, 0.5))
         (1, 0.5)
     """
+
+    _instance: ClassVar[O2 | None] = None
+
+    @classmethod
+    def _generator(cls, maximum_frequency: int) -> O2:
+        """The one cached instance (see :func:`~e2_steerable.group.o2_group`); asking for a higher
+        ``maximum_frequency`` lists more irreps on it, which keeps every earlier one valid."""
+        if not c.is_int(maximum_frequency) or maximum_frequency < 0:
+            raise ValueError(
+                f"maximum_frequency: expected a non-negative int, got {maximum_frequency!r}"
+            )
+        group = cls._instance
+        if group is None:
+            group = cls._instance = cls(int(maximum_frequency))
+        elif group.maximum_frequency < maximum_frequency:
+            group.maximum_frequency = int(maximum_frequency)
+        _ = group.irreps  # register the listed irreps in `representations`
+        return group
 
     def __init__(self, maximum_frequency: int) -> None:
         if not c.is_int(maximum_frequency) or maximum_frequency < 0:
@@ -135,19 +156,14 @@ class O2(Group):
         return (None if t is None else float(t)), int(m)
 
     def _subgroup(self, sub_id: Any) -> Group:
-        from e2_steerable.group.groups.factory import (
-            cyclic_group,
-            dihedral_group,
-            o2_group,
-            so2_group,
-        )
-
         t, m = self._check_sub_id(sub_id)
         if t is None:
-            return so2_group(self.maximum_frequency) if m == -1 else cyclic_group(m)
+            if m == -1:
+                return SO2._generator(self.maximum_frequency)
+            return CyclicGroup._generator(m)
         if m == -1:
-            return o2_group(self.maximum_frequency)
-        return cyclic_group(2) if m == 1 else dihedral_group(m)
+            return O2._generator(self.maximum_frequency)
+        return CyclicGroup._generator(2) if m == 1 else DihedralGroup._generator(m)
 
     def _to_parent(self, sub_id: Any, element: Any) -> tuple[int, float]:
         t, m = self._check_sub_id(sub_id)
@@ -175,10 +191,14 @@ class O2(Group):
             return None
         return f if m == 1 else (f, k)
 
-    def _factory(self) -> tuple[Any, tuple]:
-        from e2_steerable.group.groups.factory import o2_group
+    def _finite_cosets(self, sub_id: Any) -> list[Any]:
+        t, m = self._check_sub_id(sub_id)
+        if m == -1:  # SO(2) has index 2 (cosets: rotations, reflections); O(2) index 1
+            return [(0, 0.0), (1, 0.0)] if t is None else [(0, 0.0)]
+        return super()._finite_cosets(sub_id)
 
-        return o2_group, (self.maximum_frequency,)
+    def _factory(self) -> tuple[Any, tuple]:
+        return O2._generator, (self.maximum_frequency,)
 
     def _key(self) -> Hashable:
         return ("O2",)

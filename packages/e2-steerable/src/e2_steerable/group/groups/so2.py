@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from e2_steerable.group.group import Group
 from e2_steerable.group.groups import _common as c
+from e2_steerable.group.groups.cyclic import CyclicGroup
 from e2_steerable.group.irrep import IrreducibleRepresentation
 
 __all__ = ["SO2"]
@@ -33,6 +34,24 @@ class SO2(Group):
         >>> round(G.combine(1.0, 2.0), 6)
         3.0
     """
+
+    _instance: ClassVar[SO2 | None] = None
+
+    @classmethod
+    def _generator(cls, maximum_frequency: int) -> SO2:
+        """The one cached instance (see :func:`~e2_steerable.group.so2_group`); asking for a higher
+        ``maximum_frequency`` lists more irreps on it, which keeps every earlier one valid."""
+        if not c.is_int(maximum_frequency) or maximum_frequency < 0:
+            raise ValueError(
+                f"maximum_frequency: expected a non-negative int, got {maximum_frequency!r}"
+            )
+        group = cls._instance
+        if group is None:
+            group = cls._instance = cls(int(maximum_frequency))
+        elif group.maximum_frequency < maximum_frequency:
+            group.maximum_frequency = int(maximum_frequency)
+        _ = group.irreps  # register the listed irreps in `representations`
+        return group
 
     def __init__(self, maximum_frequency: int) -> None:
         if not c.is_int(maximum_frequency) or maximum_frequency < 0:
@@ -93,10 +112,8 @@ class SO2(Group):
         return int(sub_id)
 
     def _subgroup(self, sub_id: Any) -> Group:
-        from e2_steerable.group.groups.factory import cyclic_group
-
         m = self._check_sub_id(sub_id)
-        return self if m == -1 else cyclic_group(m)
+        return self if m == -1 else CyclicGroup._generator(m)
 
     def _to_parent(self, sub_id: Any, element: Any) -> float:
         m = self._check_sub_id(sub_id)
@@ -110,10 +127,13 @@ class SO2(Group):
             return c.wrap_angle(element)
         return c.as_int_multiple(element, m)
 
-    def _factory(self) -> tuple[Any, tuple]:
-        from e2_steerable.group.groups.factory import so2_group
+    def _finite_cosets(self, sub_id: Any) -> list[Any]:
+        if self._check_sub_id(sub_id) == -1:
+            return [0.0]
+        return super()._finite_cosets(sub_id)
 
-        return so2_group, (self.maximum_frequency,)
+    def _factory(self) -> tuple[Any, tuple]:
+        return SO2._generator, (self.maximum_frequency,)
 
     def _key(self) -> Hashable:
         return ("SO2",)

@@ -9,6 +9,8 @@ Example:
     6
 """
 
+from e2_steerable.group.utils import chi, psi, psichi
+from e2_steerable.kernels import irreps_basis
 from e2_steerable.kernels._angular import GroupKind
 from e2_steerable.kernels.bandlimit import (
     BandlimitFilter,
@@ -17,6 +19,13 @@ from e2_steerable.kernels.bandlimit import (
     make_frequency_cutoff,
 )
 from e2_steerable.kernels.basis import EmptyBasisException, KernelBasis, filter_mask
+from e2_steerable.kernels.polar import (
+    Basis,
+    GaussianRadialProfile,
+    IrrepBasis,
+    PolarBasis,
+    SteerableKernelBasis,
+)
 from e2_steerable.kernels.r2 import (
     PlanarGSpace,
     group_kind_of,
@@ -31,14 +40,21 @@ from e2_steerable.kernels.r2 import (
 
 __all__ = [
     "BandlimitFilter",
+    "Basis",
     "CombinedFilter",
     "EmptyBasisException",
     "FrequencyCutoff",
+    "GaussianRadialProfile",
     "GroupKind",
+    "IrrepBasis",
     "KernelBasis",
     "PlanarGSpace",
+    "PolarBasis",
+    "SteerableKernelBasis",
+    "chi",
     "filter_mask",
     "group_kind_of",
+    "irreps_basis",
     "kernel_basis_on_rings",
     "kernels_CN_act_R2",
     "kernels_DN_act_R2",
@@ -47,4 +63,6 @@ __all__ = [
     "kernels_SO2_act_R2",
     "kernels_Trivial_act_R2",
     "make_frequency_cutoff",
+    "psi",
+    "psichi",
 ]

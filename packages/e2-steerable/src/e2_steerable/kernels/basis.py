@@ -184,6 +184,9 @@ class KernelBasis:
             "inner_idx": int(a["inner_idx"][idx]),
             "shape": (int(a["out_size"][idx]), int(a["in_size"][idx])),
             "idx": int(idx),
+            # e2cnn's PolarBasis keys: the radial (ring) and angular indices of the element
+            "idx1": int(a["ring"][idx]),
+            "idx2": int(idx) % (self.dim // self.rings.shape[0]),
         }
         return attr
 
@@ -196,7 +199,8 @@ class KernelBasis:
         """Sample the elements selected by ``mask`` on ``points``.
 
         Args:
-            points: ``(P, 2)`` coordinates ``(x, y)``.
+            points: ``(P, 2)`` coordinates ``(x, y)``; e2cnn's ``(2, P)`` layout is accepted too
+                (a ``(2, 2)`` array is read as two ``(x, y)`` rows).
             mask: optional boolean array of length :attr:`dim`.
 
         Returns:
@@ -207,8 +211,12 @@ class KernelBasis:
             - Output: :math:`(n, C_\\text{out}, C_\\text{in}, P)`.
         """
         pts = np.asarray(points, dtype=np.float64)
+        if pts.ndim == 2 and pts.shape[0] == 2 and pts.shape[1] != 2:
+            pts = pts.T  # e2cnn's (2, P) layout
         if pts.ndim != 2 or pts.shape[1] != 2:
-            raise ValueError(f"points: expected an array of shape (P, 2), got {pts.shape}")
+            raise ValueError(
+                f"points: expected an array of shape (P, 2) or (2, P), got {pts.shape}"
+            )
         idx = np.arange(self.dim) if mask is None else np.flatnonzero(mask)
         a = self._arrays
         radius = np.hypot(pts[:, 0], pts[:, 1])

@@ -36,6 +36,12 @@ class GSpace(ABC):
     def restrict(self, id: Hashable) -> tuple[GSpace, Any, Any]:
         """Restrict to the subgroup ``id``: ``(sub_gspace, parent_map, child_map)``."""
 
+    @abstractmethod
+    def featurefield_action(
+        self, input: Any, repr: Representation, element: Any, order: int = 3
+    ) -> Any:
+        r"""Transform a feature field, :math:`f'(x) = \rho(g) f(g^{-1} x)` (see subclasses)."""
+
     @property
     def trivial_repr(self) -> Representation:
         """The trivial representation of the fiber group (scalar fields)."""

@@ -8,12 +8,15 @@ how the channels of a tensor transform under the group and how they are grouped 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from e2_steerable.group import block_diag
+from e2_steerable.group import Group, Representation, block_diag
+
+if TYPE_CHECKING:
+    from e2_steerable.gspaces import GSpace
 
 __all__ = ["FieldType"]
 
@@ -53,7 +56,7 @@ class FieldType:
         ([0, 4, 6], [4, 6, 7])
     """
 
-    def __init__(self, gspace: Any, representations: Sequence[Any]) -> None:
+    def __init__(self, gspace: GSpace, representations: Sequence[Representation]) -> None:
         if not hasattr(gspace, "fibergroup"):
             raise TypeError(
                 f"FieldType: `gspace` must be a GSpace (with a `fibergroup`), got "
@@ -79,7 +82,7 @@ class FieldType:
                     f"'{rep.group.name}', but the gspace's fiber group is '{group.name}'"
                 )
         self.gspace = gspace
-        self.representations: list[Any] = list(representations)
+        self.representations: list[Representation] = list(representations)
         sizes = [int(rep.size) for rep in self.representations]
         starts: list[int] = []
         total = 0
@@ -92,16 +95,16 @@ class FieldType:
         self._starts: tuple[int, ...] = tuple(starts)
         self._ends: tuple[int, ...] = tuple(st + s for st, s in zip(starts, sizes))
         self._names: tuple[str, ...] = tuple(rep.name for rep in self.representations)
-        self._representation: Any = None
+        self._representation: Representation | None = None
 
     # ------------------------------------------------------------------ properties
     @property
-    def fibergroup(self) -> Any:
+    def fibergroup(self) -> Group:
         """The fiber group of :attr:`gspace`."""
         return self.gspace.fibergroup
 
     @property
-    def representation(self) -> Any:
+    def representation(self) -> Representation:
         """The direct sum of :attr:`representations`: how a whole feature vector transforms.
 
         It is built on first use and cached.
@@ -116,9 +119,9 @@ class FieldType:
         return self._representation
 
     @property
-    def irreps(self) -> list[Any]:
+    def irreps(self) -> list[str]:
         """The irreps of :attr:`representation` in order (each field's irreps, concatenated)."""
-        out: list[Any] = []
+        out: list[str] = []
         for rep in self.representations:
             out.extend(rep.irreps)
         return out
@@ -203,7 +206,7 @@ class FieldType:
         return np.array(self._ends, dtype=np.int64)
 
     @property
-    def testing_elements(self) -> Any:
+    def testing_elements(self) -> list[Any]:
         """Alias for ``self.gspace.testing_elements``."""
         return self.gspace.testing_elements
 
@@ -297,7 +300,7 @@ class FieldType:
                 f"FieldType.group_by_labels: expected {len(self)} labels (one per field), "
                 f"got {len(labels)}"
             )
-        groups: dict[str, list[Any]] = {}
+        groups: dict[str, list[Representation]] = {}
         for label, rep in zip(labels, self.representations):
             groups.setdefault(label, []).append(rep)
         return {label: FieldType(self.gspace, reps) for label, reps in groups.items()}
@@ -315,7 +318,7 @@ class FieldType:
     def __len__(self) -> int:
         return len(self.representations)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Representation]:
         return iter(self.representations)
 
     def __add__(self, other: FieldType) -> FieldType:

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from e2_steerable.group import Representation
 from e2_steerable.nn.field_type import FieldType
 
 __all__ = ["GeometricTensor", "tensor_directsum"]
@@ -307,7 +308,7 @@ def tensor_directsum(tensors: Sequence[GeometricTensor]) -> GeometricTensor:
                 f"tensor_directsum: tensors[{i}] must be a GeometricTensor, got {_type_name(t)}"
             )
     first = tensors[0]
-    reps: list[Any] = []
+    reps: list[Representation] = []
     for i, t in enumerate(tensors):
         if t.type.gspace != first.type.gspace:
             raise ValueError(

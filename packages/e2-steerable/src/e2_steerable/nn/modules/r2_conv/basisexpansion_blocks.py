@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from e2_steerable.kernels.basis import EmptyBasisException
+from e2_steerable.group import Representation
+from e2_steerable.kernels.basis import EmptyBasisException, KernelBasis
+from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.modules.r2_conv._layout import FieldLayout, Run
 from e2_steerable.nn.modules.r2_conv.basisexpansion import BasisExpansion
 from e2_steerable.nn.modules.r2_conv.basisexpansion_singleblock import (
@@ -48,7 +50,7 @@ class _Pair:
         return self.n_out * self.n_in * self.dim
 
 
-def _sorted_channel_positions(reprs: list[Any], order: list[int]) -> np.ndarray:
+def _sorted_channel_positions(reprs: list[Representation], order: list[int]) -> np.ndarray:
     """For every original channel, its position once the fields are put in ``order``."""
     sizes = np.array([r.size for r in reprs], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -62,7 +64,7 @@ def _sorted_channel_positions(reprs: list[Any], order: list[int]) -> np.ndarray:
     return position
 
 
-def _irrep_starts(reprs: list[Any]) -> np.ndarray:
+def _irrep_starts(reprs: list[Representation]) -> np.ndarray:
     counts = np.array([len(r.irreps) for r in reprs], dtype=np.int64)
     return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
 
@@ -93,9 +95,9 @@ class BlocksBasisExpansion(BasisExpansion):
 
     def __init__(
         self,
-        in_type: Any,
-        out_type: Any,
-        basis_generator: Callable[..., Any],
+        in_type: FieldType,
+        out_type: FieldType,
+        basis_generator: Callable[..., KernelBasis],
         points: np.ndarray,
         basis_filter: Callable[[dict[str, Any]], bool] | None = None,
         recompute: bool = False,
@@ -155,7 +157,9 @@ class BlocksBasisExpansion(BasisExpansion):
         covered = {(p.in_name, p.out_name) for p in pairs}
         self._full = all((a, b) in covered for a in in_reprs for b in out_reprs)
 
-    def _choose_layouts(self, in_list: list[Any], out_list: list[Any]) -> None:
+    def _choose_layouts(
+        self, in_list: list[Representation], out_list: list[Representation]
+    ) -> None:
         """Use field-sorted layouts plus one final gather when the types have too many runs.
 
         A type without a repeating pattern (e.g. irreps in random order) would need one strided

@@ -52,11 +52,12 @@ def _trained_e2cnn(e2cnn: ModuleType, n: int, flip: bool) -> Any:
 @pytest.mark.parametrize(("n", "flip"), [(8, False), (4, True)], ids=["C8", "D4"])
 @pytest.mark.parametrize("saved_in", ["train", "eval"])
 def test_e2cnn_state_dict_loads_with_identical_eval_outputs(
-    e2cnn: ModuleType, n: int, flip: bool, saved_in: str
+    e2cnn: ModuleType, n: int, flip: bool, saved_in: str, tmp_path: Any
 ) -> None:
     ref = _trained_e2cnn(e2cnn, n, flip)
     ref.train(saved_in == "train")
-    state = ref.state_dict()  # eval mode also carries filter / expanded_bias
+    torch.save(ref.state_dict(), tmp_path / "e2cnn.pt")
+    state = torch.load(tmp_path / "e2cnn.pt")  # eval mode also carries filter / expanded_bias
     assert any(k.endswith("filter") for k in state) == (saved_in == "eval")
     assert any("batch_norm_[" in k for k in state)
     ours = _network(gspaces, nn, n, flip)

@@ -98,7 +98,7 @@ def require_geometric_input(
         >>> try:
         ...     require_geometric_input("MyModule", x, ft)
         ... except ValueError as err:
-        ...     print(str(err)[:57])
+        ...     print(str(err)[:58])
         MyModule: expected an input of shape (B, C, H, W) with C=4
     """
     if not isinstance(input, GeometricTensor):

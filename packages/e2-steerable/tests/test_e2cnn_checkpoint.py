@@ -218,3 +218,22 @@ def test_irrep_fields_keep_e2cnn_meaning_in_every_group(e2cnn: ModuleType, kind:
         expected = ref(e2cnn.nn.GeometricTensor(x, ref.in_type)).tensor
         got = ours(nn.GeometricTensor(x, ours.in_type)).tensor
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n", [4, 6])
+def test_restricted_representations_match_e2cnn(e2cnn: ModuleType, n: int) -> None:
+    # explicit restrictions: the same irreps, order and change of basis as e2cnn (deterministic)
+    for m in [d for d in range(1, n + 1) if n % d == 0]:
+        c_ref, c_ours = e2cnn.group.cyclic_group(n), cyclic_group(n)
+        for name in ("regular", "irrep_1"):
+            ref = c_ref.restrict_representation(m, c_ref.representations[name])
+            ours = c_ours.restrict_representation(m, c_ours.representations[name])
+            assert ours.irreps == ref.irreps
+            np.testing.assert_allclose(ours.change_of_basis, ref.change_of_basis, atol=1e-9)
+        d_ref, d_ours = e2cnn.group.dihedral_group(n), dihedral_group(n)
+        for t in [None, *range(n // m)]:
+            for name in ("regular", "irrep_1,1"):
+                ref = d_ref.restrict_representation((t, m), d_ref.representations[name])
+                ours = d_ours.restrict_representation((t, m), d_ours.representations[name])
+                assert ours.irreps == ref.irreps
+                np.testing.assert_allclose(ours.change_of_basis, ref.change_of_basis, atol=1e-9)

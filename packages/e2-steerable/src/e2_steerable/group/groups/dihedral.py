@@ -185,7 +185,7 @@ class DihedralGroup(Group):
             return f
         return (f, (shift // step) % m)
 
-    def _restriction_for_induction(
+    def _explicit_restriction(
         self, irrep_name: str, sub_id: Any
     ) -> tuple[np.ndarray, list[str]]:
         # e2cnn's explicit restriction of the irrep (j, k) to the subgroup (t, M)

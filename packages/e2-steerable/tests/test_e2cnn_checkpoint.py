@@ -237,3 +237,28 @@ def test_restricted_representations_match_e2cnn(e2cnn: ModuleType, n: int) -> No
                 ours = d_ours.restrict_representation((t, m), d_ours.representations[name])
                 assert ours.irreps == ref.irreps
                 np.testing.assert_allclose(ours.change_of_basis, ref.change_of_basis, atol=1e-9)
+
+
+def test_conv_on_restricted_fields_keeps_e2cnn_meaning(e2cnn: ModuleType) -> None:
+    def types(gs_module: Any, nn_module: Any) -> tuple[Any, Any]:
+        gs = gs_module.FlipRot2dOnR2(4)
+        ft = nn_module.FieldType(gs, [gs.regular_repr, gs.quotient_repr((None, 2))])
+        restricted = ft.restrict((None, 4))
+        sub = restricted.gspace
+        mixed = nn_module.FieldType(sub, [sub.trivial_repr, *restricted.representations])
+        return mixed, nn_module.FieldType(sub, [sub.regular_repr, sub.irrep(1), sub.trivial_repr])
+
+    torch.manual_seed(3)
+    ref = e2cnn.nn.R2Conv(*types(e2cnn.gspaces, e2cnn.nn), 5)
+    ours = nn.R2Conv(*types(gspaces, nn), 5)
+    assert [r.name for r in ours.in_type] == [r.name for r in ref.in_type]
+    with torch.no_grad():
+        ref.bias.normal_()
+    ours.load_state_dict(ref.state_dict())
+    ref.eval()
+    ours.eval()
+    x = torch.randn(2, ref.in_type.size, 9, 9)
+    with torch.no_grad():
+        expected = ref(e2cnn.nn.GeometricTensor(x, ref.in_type)).tensor
+        got = ours(nn.GeometricTensor(x, ours.in_type)).tensor
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)

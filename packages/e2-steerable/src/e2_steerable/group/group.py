@@ -430,10 +430,18 @@ class Group(ABC):
         }
         if repr.is_trivial():
             nonlinearities.add("gate")
-        name = f"restricted_{repr.name}|[{self.name}:{id}]"
-        if name in sub.representations:
-            return sub.representations[name]
-        return sub.register(Representation(sub, name, irreps, q_total, nonlinearities))
+        # e2cnn's name, which also orders the convolution's weight blocks; another restriction
+        # landing on the same name (another id, same subgroup) gets a name with the id
+        for name in (f"{self.name}:{repr.name}", f"restricted_{repr.name}|[{self.name}:{id}]"):
+            existing = sub.representations.get(name)
+            if existing is None:
+                rep = Representation(sub, name, irreps, q_total, nonlinearities)
+                return sub.register(rep)
+            if existing.irreps == irreps and np.allclose(
+                existing.change_of_basis, q_total, atol=1e-12
+            ):
+                return existing
+        raise AssertionError("unreachable: the id-qualified name is unique")  # pragma: no cover
 
     # ----------------------------------------------------------------------------------------
     # identity and pickling

@@ -129,9 +129,7 @@ class CyclicGroup(Group):
         g = int(element) % self.N
         return g // step if g % step == 0 else None
 
-    def _explicit_restriction(
-        self, irrep_name: str, sub_id: Any
-    ) -> tuple[np.ndarray, list[str]]:
+    def _explicit_restriction(self, irrep_name: str, sub_id: Any) -> tuple[np.ndarray, list[str]]:
         # irrep k restricted to C_M is irrep (k mod M), conjugated (diag(1, -1)) past M/2
         m = self._check_sub_id(sub_id)
         irr = self.irreps[irrep_name]

@@ -185,9 +185,7 @@ class DihedralGroup(Group):
             return f
         return (f, (shift // step) % m)
 
-    def _explicit_restriction(
-        self, irrep_name: str, sub_id: Any
-    ) -> tuple[np.ndarray, list[str]]:
+    def _explicit_restriction(self, irrep_name: str, sub_id: Any) -> tuple[np.ndarray, list[str]]:
         # e2cnn's explicit restriction of the irrep (j, k) to the subgroup (t, M)
         t, m = self._check_sub_id(sub_id)
         irr = self.irreps[irrep_name]

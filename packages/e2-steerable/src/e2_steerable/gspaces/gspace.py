@@ -13,6 +13,7 @@ from e2_steerable.group import Group, Representation
 from e2_steerable.gspaces._action import transform_image
 
 if TYPE_CHECKING:
+    from e2_steerable.diffops import DiffopBasis, DiscretizationArgs
     from e2_steerable.kernels import KernelBasis
 
 __all__ = ["GSpace", "GeneralOnR2"]
@@ -189,3 +190,29 @@ class GeneralOnR2(GSpace):
         from e2_steerable.kernels import kernel_basis_on_rings
 
         return kernel_basis_on_rings(self, in_repr, out_repr, rings, sigma, **kwargs)
+
+    def build_diffop_basis(
+        self,
+        in_repr: Representation,
+        out_repr: Representation,
+        max_power: int,
+        discretization: DiscretizationArgs | None = None,
+        **kwargs: Any,
+    ) -> DiffopBasis:
+        """The basis of steerable partial differential operators between two representations.
+
+        Thin wrapper around :func:`e2_steerable.diffops.diffop_basis`.
+
+        Args:
+            in_repr: input representation of the fiber group.
+            out_repr: output representation.
+            max_power: largest power of the Laplacian.
+            discretization: a :class:`~e2_steerable.diffops.DiscretizationArgs` (default: FD).
+            **kwargs: ``maximum_frequency`` (angular cut-off) and ``maximum_offset``.
+
+        Returns:
+            A :class:`~e2_steerable.diffops.TensorBasis`.
+        """
+        from e2_steerable.diffops import diffop_basis
+
+        return diffop_basis(self, in_repr, out_repr, max_power, discretization, **kwargs)

@@ -92,14 +92,7 @@ def resolve_sizes(
             f"R2Diffop: derivatives of order `maximum_order`={maximum_order} need a kernel of at "
             f"least {maximum_order + 1} points per axis, got `kernel_size`={kernel_size}"
         )
-    if kernel_size < required_points(maximum_order, 2):
-        warnings.warn(
-            f"R2Diffop: a {kernel_size}x{kernel_size} kernel for derivatives up to order "
-            f"{maximum_order} is only first-order accurate; consider kernel_size="
-            f"{required_points(maximum_order, 2)} or setting `accuracy` instead",
-            UserWarning,
-            stacklevel=3,
-        )
+    # order < kernel_size: accuracy >= 2 by the symmetric-stencil boost (required_points)
     return kernel_size, accuracy, maximum_order
 
 

@@ -297,3 +297,37 @@ def test_cache_argument_writes_and_reads(tmp_path: object, monkeypatch: pytest.M
         )
     finally:
         diffops.set_cache_dir(None)
+
+
+_LOADER = """
+import sys
+import torch
+from e2_steerable import nn
+module = torch.load(sys.argv[1], weights_only=False)
+x = torch.load(sys.argv[2])
+torch.save(module(nn.GeometricTensor(x, module.in_type)).tensor, sys.argv[3])
+"""
+
+
+@pytest.mark.slow  # starts a second interpreter that imports torch
+def test_torch_load_in_a_fresh_process(tmp_path: object) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tmp = Path(str(tmp_path))
+    pdo = _c4_pdo(rbffd=True).eval()
+    x = torch.randn(1, pdo.in_type.size, 7, 7)
+    torch.save(pdo, tmp / "m.pt")
+    torch.save(x, tmp / "x.pt")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(nn.__file__).parents[1]), *sys.path])
+    subprocess.run(
+        [sys.executable, "-c", _LOADER, str(tmp / "m.pt"), str(tmp / "x.pt"), str(tmp / "y.pt")],
+        check=True,
+        env=env,
+        timeout=300,
+    )
+    expected = pdo(nn.GeometricTensor(x, pdo.in_type)).tensor
+    torch.testing.assert_close(torch.load(tmp / "y.pt"), expected)

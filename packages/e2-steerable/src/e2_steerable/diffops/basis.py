@@ -243,7 +243,8 @@ class SteerableDiffopBasis(DiffopBasis):
         group_kind: the group's kind.
         in_repr: input representation.
         out_repr: output representation.
-        maximum_frequency: largest :math:`|\mu|` listed (``None``: no limit; only for SO(2)/O(2)).
+        maximum_frequency: largest :math:`|\mu|` listed (``None``: no limit; finite groups then
+            need ``maximum_offset``).
         maximum_offset: largest aliasing offset (finite groups).
         discretization: the discretisation.
     """
@@ -263,10 +264,10 @@ class SteerableDiffopBasis(DiffopBasis):
                 f"{out_repr.group.name}"
             )
         if maximum_frequency is None:
-            if group_kind.kind not in ("SO2", "O2"):
+            if group_kind.kind not in ("SO2", "O2") and maximum_offset is None:
                 raise ValueError(
-                    "maximum_frequency: finite groups need a maximum frequency (aliased "
-                    "frequencies are unbounded)"
+                    "maximum_frequency: finite groups need a maximum frequency or a maximum "
+                    "offset (the aliased frequencies are unbounded)"
                 )
             maximum_frequency = _NO_LIMIT
         if not isinstance(maximum_frequency, (int, np.integer)) or maximum_frequency < 0:

@@ -59,10 +59,6 @@ def diffop_basis(
                 f"{gspace.name} has fiber group {gspace.fibergroup.name}"
             )
     kind = group_kind_of(gspace)
-    if maximum_frequency is None and kind.kind not in ("SO2", "O2"):
-        maximum_frequency = 2 * int(max_power) if max_power is not None else None
-        if maximum_frequency is None:
-            raise ValueError("maximum_frequency: required for finite groups")
     return _tensor(
         kind, in_repr, out_repr, max_power, maximum_frequency, maximum_offset, discretization
     )

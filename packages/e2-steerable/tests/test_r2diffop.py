@@ -331,3 +331,37 @@ def test_torch_load_in_a_fresh_process(tmp_path: object) -> None:
     )
     expected = pdo(nn.GeometricTensor(x, pdo.in_type)).tensor
     torch.testing.assert_close(torch.load(tmp / "y.pt"), expected)
+
+
+_E2CNN_CASES = {
+    "D4": (lambda m: m.gspaces.FlipRot2dOnR2(4), lambda g: [g.regular_repr]),
+    "Flip": (lambda m: m.gspaces.Flip2dOnR2(), lambda g: [g.regular_repr, g.trivial_repr]),
+    "SO2": (
+        lambda m: m.gspaces.Rot2dOnR2(-1, maximum_frequency=4),
+        lambda g: [g.irrep(0), g.irrep(1), g.irrep(2)],
+    ),
+    "O2": (
+        lambda m: m.gspaces.FlipRot2dOnR2(-1, maximum_frequency=4),
+        lambda g: [g.irrep(0, 0), g.irrep(1, 0), g.irrep(1, 1), g.irrep(1, 2)],
+    ),
+    "Trivial": (lambda m: m.gspaces.TrivialOnR2(), lambda g: [g.trivial_repr] * 2),
+}
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("case", list(_E2CNN_CASES))
+def test_dimensions_match_e2cnn_for_every_group(case: str) -> None:
+    e2cnn = pytest.importorskip("e2cnn")
+    pytest.importorskip("sympy")
+    import e2_steerable
+
+    make_space, make_reps = _E2CNN_CASES[case]
+    g1, g2 = make_space(e2cnn), make_space(e2_steerable)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t1 = e2cnn.nn.FieldType(g1, make_reps(g1))
+        ref = e2cnn.nn.R2Diffop(t1, t1, kernel_size=5, initialize=False)
+    t2 = nn.FieldType(g2, make_reps(g2))
+    ours = nn.R2Diffop(t2, t2, kernel_size=5, initialize=False)
+    assert ours.weights.numel() == ref.weights.numel()

@@ -14,8 +14,11 @@ Example:
     >>> gs = gspaces.Rot2dOnR2(4)
     >>> basis = gs.build_diffop_basis(gs.trivial_repr, gs.trivial_repr, max_power=1,
     ...                               discretization=DiscretizationArgs(), maximum_frequency=2)
-    >>> basis.dim, basis.sample(__import__("numpy").zeros((1, 2))).shape
-    (2, (2, 1, 1, 1))
+    >>> [a["order"] for a in basis]  # the identity and the Laplacian
+    [0, 2]
+    >>> from e2_steerable._vendor import grid
+    >>> basis.sample(grid.kernel_grid(3))[1, 0, 0].reshape(3, 3).tolist()  # the 5-point stencil
+    [[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]
 """
 
 from e2_steerable.diffops.basis import (

@@ -379,7 +379,7 @@ class TensorBasis(DiffopBasis):
         >>> gs = gspaces.Rot2dOnR2(8)
         >>> basis = gs.build_diffop_basis(gs.trivial_repr, gs.trivial_repr, max_power=1,
         ...                               maximum_frequency=2)
-        >>> [a["order"] for a in basis]  # 1, the Laplacian, and their products with x^2 - y^2 ...
+        >>> [a["order"] for a in basis]  # the identity and the Laplacian (C8: nothing else)
         [0, 2]
     """
 

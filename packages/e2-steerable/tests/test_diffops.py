@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from e2_steerable import diffops, gspaces
 from e2_steerable._vendor import grid
@@ -61,6 +63,22 @@ def test_fornberg_matches_sympy() -> None:
         for m in range(n):
             ref = np.array(sympy_fd.finite_diff_weights(m, pts, 0)[-1][-1], dtype=float)
             np.testing.assert_allclose(fornberg_weights(m, pts), ref, atol=1e-12, rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(-3.0, 3.0, allow_nan=False), min_size=1, max_size=7, unique=True),
+    st.data(),
+)
+def test_fornberg_exact_on_polynomials(points: list[float], data: st.DataObject) -> None:
+    x = np.sort(np.array(points))
+    assume(x.size == 1 or np.diff(x).min() > 0.1)
+    m = data.draw(st.integers(0, x.size - 1))
+    w = fornberg_weights(m, x)
+    for q in range(x.size):
+        exact = math.factorial(m) if q == m else 0.0
+        scale = np.abs(w * x**q).sum() + 1.0
+        assert abs(w @ x**q - exact) <= 1e-9 * scale
 
 
 @pytest.mark.parametrize("k", [3, 5, 7])

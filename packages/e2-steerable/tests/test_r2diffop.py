@@ -76,6 +76,20 @@ def test_flip_axes(axis: float) -> None:
     assert (torch.linalg.norm(lhs - rhs) / torch.linalg.norm(y)).item() <= 1e-6
 
 
+def test_groups_and_dilation_stay_equivariant() -> None:
+    gs = gspaces.FlipRot2dOnR2(4)
+    ft = nn.FieldType(gs, [gs.regular_repr] * 4)
+    pdo = nn.R2Diffop(ft, ft, kernel_size=3, groups=2, dilation=2, padding=2).eval()
+    assert pdo.export().groups == 2
+    x = torch.randn(1, ft.size, 11, 11)
+    y = pdo(nn.GeometricTensor(x, ft)).tensor
+    for g in gs.testing_elements:
+        gx = torch.as_tensor(gs.featurefield_action(x, ft.representation, g))
+        lhs = pdo(nn.GeometricTensor(gx, ft)).tensor
+        rhs = gs.featurefield_action(y, ft.representation, g)
+        assert (torch.linalg.norm(lhs - rhs) / torch.linalg.norm(y)).item() <= 1e-6
+
+
 @pytest.mark.parametrize(("k", "dim"), [(3, 48), (5, 120), (7, 224)])
 def test_reference_dimensions_c8(k: int, dim: int) -> None:
     gs = gspaces.Rot2dOnR2(8)

@@ -199,8 +199,11 @@ def test_train_eval_state_dict_and_shapes() -> None:
 
 
 def test_gradients_flow() -> None:
-    pdo = _c4_pdo().double()
-    x = torch.randn(1, pdo.in_type.size, 6, 6, dtype=torch.float64)
+    gs = gspaces.Rot2dOnR2(4)
+    pdo = nn.R2Diffop(
+        nn.FieldType(gs, [gs.trivial_repr]), nn.FieldType(gs, [gs.irrep(1)]), kernel_size=3
+    ).double()
+    x = torch.randn(1, 1, 5, 5, dtype=torch.float64)
     torch.autograd.gradcheck(
         lambda w: (
             torch.func.functional_call(

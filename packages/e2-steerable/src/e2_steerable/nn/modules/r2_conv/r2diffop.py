@@ -160,6 +160,10 @@ class R2Diffop(SteerableConvBase):
             names, ``smoothing <= 0``, ``smoothing`` together with ``rbffd``).
         EmptyBasisException: if no equivariant operator exists for these parameters.
 
+    Warns:
+        UserWarning: when ``kernel_size`` and ``accuracy`` leave a maximum order below 2 (e.g.
+            ``kernel_size=2``): the basis then holds only low-order operators.
+
     Shape:
         - Input: :math:`(B, C_\text{in}, H, W)` as a GeometricTensor of type ``in_type``.
         - Output: :math:`(B, C_\text{out}, H', W')` of type ``out_type``.

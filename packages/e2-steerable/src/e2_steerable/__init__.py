@@ -5,6 +5,7 @@ Subpackages (imported on first access, so ``import e2_steerable`` stays light):
 * :mod:`e2_steerable.group`: groups and their representations;
 * :mod:`e2_steerable.gspaces`: groups acting on the plane;
 * :mod:`e2_steerable.kernels`: steerable kernel bases;
+* :mod:`e2_steerable.diffops`: steerable partial differential operators;
 * :mod:`e2_steerable.nn`: equivariant modules (``FieldType``, ``GeometricTensor``, ``R2Conv``, ...).
 
 Example:
@@ -20,9 +21,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "group", "gspaces", "kernels", "nn"]
+__all__ = ["__version__", "diffops", "group", "gspaces", "kernels", "nn"]
 
-_SUBMODULES = ("group", "gspaces", "kernels", "nn")
+_SUBMODULES = ("diffops", "group", "gspaces", "kernels", "nn")
 
 
 def __getattr__(name: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -12,6 +12,9 @@ import torch
 from e2_steerable.group import Group, IrreducibleRepresentation, Representation
 from e2_steerable.gspaces._action import transform_image
 from e2_steerable.kernels import GroupKind, KernelBasis, kernel_basis_on_rings
+
+if TYPE_CHECKING:
+    from e2_steerable.diffops import DiffopBasis, DiscretizationArgs
 
 __all__ = ["GSpace", "GeneralOnR2"]
 
@@ -196,3 +199,29 @@ class GeneralOnR2(GSpace):
             A :class:`~e2_steerable.kernels.KernelBasis`.
         """
         return kernel_basis_on_rings(self, in_repr, out_repr, rings, sigma, **kwargs)
+
+    def build_diffop_basis(
+        self,
+        in_repr: Representation,
+        out_repr: Representation,
+        max_power: int,
+        discretization: DiscretizationArgs | None = None,
+        **kwargs: Any,
+    ) -> DiffopBasis:
+        """The basis of steerable partial differential operators between two representations.
+
+        Thin wrapper around :func:`e2_steerable.diffops.diffop_basis`.
+
+        Args:
+            in_repr: input representation of the fiber group.
+            out_repr: output representation.
+            max_power: largest power of the Laplacian.
+            discretization: a :class:`~e2_steerable.diffops.DiscretizationArgs` (default: FD).
+            **kwargs: ``maximum_frequency`` (angular cut-off) and ``maximum_offset``.
+
+        Returns:
+            A :class:`~e2_steerable.diffops.TensorBasis`.
+        """
+        from e2_steerable.diffops import diffop_basis
+
+        return diffop_basis(self, in_repr, out_repr, max_power, discretization, **kwargs)

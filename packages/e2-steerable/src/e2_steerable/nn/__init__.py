@@ -48,3 +48,7 @@ __all__ = [
     "init",
     "tensor_directsum",
 ]
+
+from e2_steerable.nn.modules import R2Diffop
+
+__all__ += ["R2Diffop"]

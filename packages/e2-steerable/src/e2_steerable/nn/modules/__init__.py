@@ -32,3 +32,7 @@ __all__ = [
     "SingleBlockBasisExpansion",
     "block_basisexpansion",
 ]
+
+from e2_steerable.nn.modules.r2_conv.r2diffop import R2Diffop
+
+__all__ += ["R2Diffop"]

@@ -19,3 +19,7 @@ __all__ = [
     "block_basisexpansion",
     "compute_basis_params",
 ]
+
+from e2_steerable.nn.modules.r2_conv.r2diffop import R2Diffop
+
+__all__ += ["R2Diffop"]

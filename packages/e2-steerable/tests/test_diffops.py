@@ -1,0 +1,399 @@
+"""Steerable PDO bases and their discretisations: FD, Gaussian derivatives, RBF-FD, cache."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from e2_steerable import diffops, gspaces
+from e2_steerable._vendor import grid
+from e2_steerable.diffops import (
+    RBF_NAMES,
+    DiscretizationArgs,
+    OrderFilter,
+    fornberg_weights,
+    get_rbf,
+    monomial_stencils,
+    rbf_fd_weights,
+)
+from e2_steerable.diffops.polynomials import rotated_power, transform_polynomial
+
+
+# ----------------------------------------------------------------------------- polynomials
+@pytest.mark.parametrize("mu", [-3, -1, 0, 2, 4])
+@pytest.mark.parametrize("phase", [0.0, math.pi / 2, 0.3])
+def test_rotated_power_is_polar_form(mu: int, phase: float) -> None:
+    re, im = rotated_power(mu, phase)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(2, 20))
+    n = abs(mu)
+    mono = np.stack([x ** (n - k) * y**k for k in range(n + 1)])
+    r, theta = np.hypot(x, y), np.arctan2(y, x)
+    np.testing.assert_allclose(re @ mono, r**n * np.cos(mu * theta + phase), atol=1e-12)
+    np.testing.assert_allclose(im @ mono, r**n * np.sin(mu * theta + phase), atol=1e-12)
+
+
+def test_transform_polynomial_rotates() -> None:
+    c = np.array([1.0, 2.0, -0.5, 3.0])
+    a = 0.7
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(2, 10))
+    w = rot.T @ v  # P(R(-a) v)
+
+    def ev(coef: np.ndarray, pts: np.ndarray) -> np.ndarray:
+        return sum(coef[k] * pts[0] ** (3 - k) * pts[1] ** k for k in range(4))
+
+    np.testing.assert_allclose(ev(transform_polynomial(c, rot), v), ev(c, w), atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- FD
+def test_fornberg_matches_sympy() -> None:
+    sympy_fd = pytest.importorskip("sympy.calculus.finite_diff")
+    for n in range(1, 8):
+        pts = [i - (n - 1) / 2 for i in range(n)]
+        for m in range(n):
+            ref = np.array(sympy_fd.finite_diff_weights(m, pts, 0)[-1][-1], dtype=float)
+            np.testing.assert_allclose(fornberg_weights(m, pts), ref, atol=1e-12, rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(-3.0, 3.0, allow_nan=False), min_size=1, max_size=7, unique=True),
+    st.data(),
+)
+def test_fornberg_exact_on_polynomials(points: list[float], data: st.DataObject) -> None:
+    x = np.sort(np.array(points))
+    assume(x.size == 1 or np.diff(x).min() > 0.1)
+    m = data.draw(st.integers(0, x.size - 1))
+    w = fornberg_weights(m, x)
+    for q in range(x.size):
+        exact = math.factorial(m) if q == m else 0.0
+        scale = np.abs(w * x**q).sum() + 1.0
+        assert abs(w @ x**q - exact) <= 1e-9 * scale
+
+
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_fd_stencils_exact_on_polynomials(k: int) -> None:
+    pts = grid.kernel_grid(k, 2)  # dilated grid: spacing 2
+    disc = DiscretizationArgs()
+    for n in range(k):
+        stencils = monomial_stencils(pts, n, disc)
+        for a in range(k):  # every monomial x^a y^b with a, b < k is differentiated exactly
+            for b in range(k):
+                values = pts[:, 0] ** a * pts[:, 1] ** b
+                for j in range(n + 1):
+                    da, db = n - j, j
+                    exact = math.factorial(a) * math.factorial(b) if (a, b) == (da, db) else 0.0
+                    assert stencils[j] @ values == pytest.approx(exact, abs=1e-9)
+
+
+def _smooth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.sin(0.9 * x + 0.3) * np.cos(0.7 * y - 0.2) + 0.1 * np.exp(0.5 * x * y)
+
+
+def _smooth_derivative(da: int, db: int) -> float:
+    import sympy
+
+    x, y = sympy.symbols("x y")
+    f = sympy.sin(0.9 * x + 0.3) * sympy.cos(0.7 * y - 0.2) + 0.1 * sympy.exp(0.5 * x * y)
+    return float(sympy.diff(f, x, da, y, db).subs({x: 0, y: 0}))
+
+
+@pytest.mark.parametrize(
+    ("disc", "k", "expected"),
+    [
+        (DiscretizationArgs(), 5, 2.0),  # order 2 derivatives on 5 points: accuracy 4
+        (DiscretizationArgs(), 3, 2.0),
+        (DiscretizationArgs("rbffd", phi="phs5"), 5, 2.0),
+    ],
+)
+def test_convergence_order(disc: DiscretizationArgs, k: int, expected: float) -> None:
+    pytest.importorskip("sympy")
+    errors = []
+    hs = [0.2, 0.1, 0.05]
+    for h in hs:
+        pts = grid.kernel_grid(k) * h
+        st = monomial_stencils(pts, 2, disc)
+        values = _smooth(pts[:, 0], pts[:, 1])
+        err = max(abs(st[j] @ values - _smooth_derivative(2 - j, j)) for j in range(3))
+        errors.append(err)
+    rates = [math.log2(errors[i] / errors[i + 1]) for i in range(len(hs) - 1)]
+    assert min(rates) >= expected - 0.3, (errors, rates)
+
+
+def test_fd_rejects_bad_points_and_orders() -> None:
+    with pytest.raises(ValueError, match="rectangular grid"):
+        monomial_stencils(np.random.default_rng(0).normal(size=(9, 2)), 1, DiscretizationArgs())
+    with pytest.raises(ValueError, match="maximum_order"):
+        monomial_stencils(grid.kernel_grid(3), 3, DiscretizationArgs())
+    with pytest.raises(ValueError, match="order 3 needs at least 4 points"):
+        fornberg_weights(3, [0.0, 1.0, 2.0])
+
+
+# ----------------------------------------------------------------------------- Gaussian
+def test_gaussian_std_mode_is_derivative_of_smoothed_input() -> None:
+    sigma = 1.0
+    disc = DiscretizationArgs("gauss", smoothing=sigma)
+    pts = grid.kernel_grid(17)
+    st0 = monomial_stencils(pts, 0, disc)
+    st2 = monomial_stencils(pts, 2, disc)
+    assert st0[0].sum() == pytest.approx(1.0, abs=1e-6)  # unit mass
+    # G * x^2 = x^2 + sigma^2: value at 0 is sigma^2, second x-derivative 2
+    x2 = pts[:, 0] ** 2
+    assert st0[0] @ x2 == pytest.approx(sigma**2, abs=1e-5)
+    assert st2[0] @ x2 == pytest.approx(2.0, abs=1e-5)
+    assert st2[1] @ (pts[:, 0] * pts[:, 1]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_gaussian_e2cnn_mode_matches_rbf(rbf_lambdify: object) -> None:
+    basis = rbf_lambdify
+    phi = basis.get_rbf("ga")
+    sigma = 1.3
+    pts = grid.kernel_grid(5)
+    for n in range(5):
+        ours = monomial_stencils(pts, n, DiscretizationArgs("gauss", sigma, smoothing_mode="e2cnn"))
+        for j in range(n + 1):
+            ref = phi(pts, np.zeros((1, 2)), eps=1 / sigma**2, diff=(n - j, j))[:, 0]
+            np.testing.assert_allclose(ours[j], ref, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- RBF-FD
+@pytest.fixture
+def rbf_lambdify(monkeypatch: pytest.MonkeyPatch) -> object:
+    """treverhines/RBF, made to evaluate its sympy expressions with ``lambdify``.
+
+    By default it compiles a C ufunc per RBF and derivative (seconds each); e2cnn switched it to
+    ``lambdify`` too (``set_symbolic_to_numeric_method``, gone from current releases). The
+    formulas are the same, only the evaluation differs.
+    """
+    basis = pytest.importorskip("rbf.basis")
+    sympy = pytest.importorskip("sympy")
+
+    def lambdify_ufunc(args: tuple, expr: object, **_: object) -> object:
+        func = sympy.lambdify(args, expr, modules=["numpy"])
+
+        def call(*values: np.ndarray) -> np.ndarray:
+            shape = np.broadcast_shapes(*(np.shape(v) for v in values))
+            return np.array(np.broadcast_to(func(*values), shape), dtype=float)
+
+        return call
+
+    monkeypatch.setattr(basis, "ufuncify", lambdify_ufunc)
+    for phi in basis._PREDEFINED.values():
+        monkeypatch.setattr(phi, "_cache", {})
+    return basis
+
+
+_NOT_TWICE_DIFFERENTIABLE = {"exp", "phs1", "phs2", "wen10", "spwen10", "wen30", "spwen30"}
+
+
+@pytest.mark.parametrize("name", RBF_NAMES)
+def test_every_rbf_name_is_accepted_and_exact_on_polynomials(name: str) -> None:
+    pts = grid.kernel_grid(5)
+    rbf = get_rbf(name)
+    assert rbf(np.zeros((1, 2))).shape == (1,)
+    # derivatives of order <= 1 everywhere but the centre; RBF-FD of order 2 where defined
+    if name in _NOT_TWICE_DIFFERENTIABLE:
+        with pytest.raises(ValueError, match="no derivative of order 2"):
+            rbf_fd_weights(pts, [(2, 0), (1, 1)], phi=name)
+        return
+    w = rbf_fd_weights(pts, [(2, 0), (1, 1)], phi=name)
+    for j, (a, b) in enumerate([(2, 0), (1, 1)]):
+        for p in range(3):  # polynomial augmentation of order 2: exact up to degree 2
+            for q in range(3 - p):
+                exact = math.factorial(a) * math.factorial(b) if (p, q) == (a, b) else 0.0
+                values = pts[:, 0] ** p * pts[:, 1] ** q
+                assert w[j] @ values == pytest.approx(exact, abs=1e-7)
+
+
+def test_rbf_errors() -> None:
+    with pytest.raises(ValueError, match="unknown RBF 'gaussian'"):
+        get_rbf("gaussian")
+    with pytest.raises(ValueError, match="'phs3' has no derivative of order 3"):
+        rbf_fd_weights(grid.kernel_grid(5), [(3, 0)], phi="phs3")
+    with pytest.raises(ValueError, match="'exp' has no derivative of order 1"):
+        rbf_fd_weights(grid.kernel_grid(3), [(1, 0)], phi="exp")
+    with pytest.raises(ValueError, match="polynomial order 3"):
+        rbf_fd_weights(grid.kernel_grid(3), [(1, 0)], order=3)
+
+
+_SMOOTH_NAMES = ["ga", "se", "iq", "imq", "mq", "phs1", "phs2", "phs3", "phs4"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        *_SMOOTH_NAMES,
+        "exp",
+        pytest.param("mat52", marks=pytest.mark.slow),  # sympy piecewise algebra in the reference
+        pytest.param("wen12", marks=pytest.mark.slow),
+    ],
+)
+def test_rbf_partials_match_treverhines_rbf_off_centre(name: str, rbf_lambdify: object) -> None:
+    basis = rbf_lambdify
+    pts = np.random.default_rng(0).normal(size=(25, 2)) * 1.3
+    ref_phi, ours = basis.get_rbf(name), get_rbf(name)
+    for d in [(0, 0), (1, 0), (0, 2), (1, 1), (3, 1), (2, 2)]:
+        ref = ref_phi(pts, np.zeros((1, 2)), eps=0.8, diff=d)
+        ref = np.asarray(ref.todense() if hasattr(ref, "todense") else ref)[:, 0]
+        np.testing.assert_allclose(
+            ours.partial(pts, *d, eps=0.8), ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max()
+        )
+
+
+@pytest.mark.parametrize("k", [3, 5, pytest.param(7, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("name", ["ga", "imq"])
+def test_rbffd_matches_treverhines_rbf(k: int, name: str, rbf_lambdify: object) -> None:
+    """The stencils e2cnn requests (every monomial derivative up to order k - 1, all points)."""
+    fd = pytest.importorskip("rbf.pde.fd")
+    pts = grid.kernel_grid(k)
+    for n in range(k):
+        if name.startswith("phs") and n >= int(name[3:]):
+            continue
+        ours = monomial_stencils(pts, n, DiscretizationArgs("rbffd", phi=name))
+        for j in range(n + 1):
+            ref = fd.weight_matrix(
+                np.zeros((1, 2)), pts, k * k, [[n - j, j]], [1.0], phi=name
+            ).toarray()[0]
+            assert np.abs(ours[j] - ref).max() <= 1e-10 * max(1.0, np.abs(ref).max())
+
+
+def test_rbf_backend_matches_in_house(rbf_lambdify: object) -> None:
+    pytest.importorskip("rbf.pde.fd")
+    pts = grid.kernel_grid(5)
+    a = monomial_stencils(pts, 3, DiscretizationArgs("rbffd", backend="rbf"))
+    b = monomial_stencils(pts, 3, DiscretizationArgs("rbffd"))
+    np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------- arguments
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"method": "spline"}, "method"),
+        ({"method": "gauss"}, "smoothing"),
+        ({"method": "gauss", "smoothing": 0.0}, "smoothing"),
+        ({"method": "gauss", "smoothing": -1.0}, "smoothing"),
+        ({"phi": "gaussian"}, "unknown RBF"),
+        ({"smoothing_mode": "variance", "smoothing": 1.0}, "smoothing_mode"),
+        ({"backend": "scipy"}, "backend"),
+    ],
+)
+def test_discretization_args_validation(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        DiscretizationArgs(**kwargs)
+
+
+def test_keys_include_every_parameter() -> None:
+    variants = [
+        DiscretizationArgs(),
+        DiscretizationArgs(angle_offset=0.1),
+        DiscretizationArgs("gauss", 1.0),
+        DiscretizationArgs("gauss", 1.5),
+        DiscretizationArgs("gauss", 1.0, smoothing_mode="e2cnn"),
+        DiscretizationArgs("rbffd"),
+        DiscretizationArgs("rbffd", phi="phs3"),
+        DiscretizationArgs("rbffd", eps=2.0),
+        DiscretizationArgs("rbffd", backend="rbf"),
+    ]
+    assert len({v.key() for v in variants}) == len(variants)
+    gs = gspaces.Rot2dOnR2(4)
+    bases = [
+        gs.build_diffop_basis(gs.regular_repr, gs.regular_repr, p, v, maximum_frequency=2)
+        for v in variants[:3]
+        for p in (0, 1)
+    ]
+    assert len({b.key() for b in bases}) == len(bases)
+
+
+# ----------------------------------------------------------------------------- bases
+def test_basis_attributes_and_order_filter() -> None:
+    gs = gspaces.FlipRot2dOnR2(4)
+    basis = gs.build_diffop_basis(gs.regular_repr, gs.irrep(1, 1), 1, maximum_frequency=2)
+    arrays = basis.attribute_arrays()
+    mask = OrderFilter(2).mask(arrays)
+    assert mask.tolist() == [OrderFilter(2)(a) for a in basis]
+    for attr in basis:
+        assert attr["order"] == abs(attr["frequency"]) + 2 * attr["power"]
+    assert "x" in basis.pretty_print()
+
+
+def test_builders_match_gspace_method() -> None:
+    gs = gspaces.Rot2dOnR2(6)
+    a = diffops.diffops_CN_act_R2(gs.regular_repr, gs.irrep(2), 1, max_frequency=3)
+    b = gs.build_diffop_basis(gs.regular_repr, gs.irrep(2), 1, maximum_frequency=3)
+    assert a.key() == b.key()
+    assert a.dim == b.dim > 0
+    so2 = gspaces.Rot2dOnR2(-1, maximum_frequency=3)
+    assert diffops.diffops_SO2_act_R2(so2.irrep(1), so2.irrep(2), 1).dim == 8
+    with pytest.raises(ValueError, match="representation of"):
+        diffops.diffops_DN_act_R2(gs.regular_repr, gs.regular_repr, 1, max_frequency=2)
+
+
+# ----------------------------------------------------------------------------- cache
+def test_cache_store_and_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(diffops.cache, "_STENCILS", {})
+    diffops.set_cache_dir(tmp_path)
+    try:
+        pts = grid.kernel_grid(5)
+        disc = DiscretizationArgs("rbffd", phi="imq")
+        first = monomial_stencils(pts, 3, disc).copy()
+        path = diffops.store_cache()
+        assert path.parent == tmp_path
+        assert path.is_file()
+        diffops.clear_cache()
+        assert diffops.load_cache() >= 1
+        np.testing.assert_array_equal(monomial_stencils(pts, 3, disc), first)
+        assert diffops.load_cache(tmp_path / "missing.npz") == 0
+        (tmp_path / "bad.npz").write_bytes(b"not a cache")
+        with pytest.raises(ValueError, match="not a readable diffop stencil cache"):
+            diffops.load_cache(tmp_path / "bad.npz")
+    finally:
+        diffops.set_cache_dir(None)
+
+
+def test_default_cache_dir_is_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("E2_STEERABLE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    path = diffops.cache_dir()
+    assert path.is_absolute()
+    assert Path.cwd() not in (path, *path.parents)
+    monkeypatch.setenv("E2_STEERABLE_CACHE_DIR", str(tmp_path / "env"))
+    assert diffops.cache_dir() == tmp_path / "env"
+
+
+_WRITER = """
+import sys
+import numpy as np
+from e2_steerable.diffops import cache
+tag = sys.argv[1]
+for i in range(20):
+    cache.remember(f"{tag}-{i}", np.full(50, float(i)))
+    cache.store_cache(sys.argv[2])
+"""
+
+
+def test_cache_is_safe_with_several_processes(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(diffops.__file__).parents[2]), *sys.path])
+    target = tmp_path / "shared.npz"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, tag, str(target)], env=env)
+        for tag in ("a", "b", "c")
+    ]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    with np.load(target, allow_pickle=False) as data:
+        keys = set(data.files)
+    # every writer's final store merged what was on disk: the last one holds all of its own
+    # entries and the file is always complete
+    assert any({f"{t}-{i}" for i in range(20)} <= keys for t in "abc")
+    assert not list(tmp_path.glob(".diffops-*"))  # no temporary files left behind

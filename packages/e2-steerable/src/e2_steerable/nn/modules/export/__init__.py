@@ -16,7 +16,8 @@ from e2_steerable.nn.modules.export.channels import (
     ChannelPermutation,
     FieldDropoutPlain,
     MergeChannels,
-    SelectInputs,
+    SelectInput,
+    SelectPair,
     SpatialMask,
 )
 from e2_steerable.nn.modules.export.pools import FieldNormPool, NormMaxPool2d
@@ -32,7 +33,8 @@ __all__ = [
     "MergeChannels",
     "NormActivation",
     "NormMaxPool2d",
-    "SelectInputs",
+    "SelectInput",
+    "SelectPair",
     "SpatialMask",
     "VectorFieldActivation",
 ]

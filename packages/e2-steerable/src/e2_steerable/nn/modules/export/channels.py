@@ -13,7 +13,8 @@ __all__ = [
     "ChannelPermutation",
     "FieldDropoutPlain",
     "MergeChannels",
-    "SelectInputs",
+    "SelectInput",
+    "SelectPair",
     "SpatialMask",
     "field_dropout",
 ]
@@ -147,30 +148,46 @@ class BranchChannels(nn.Module):
         return out
 
 
-class SelectInputs(nn.Module):
-    """Call ``module`` on the entries ``labels`` of a ``{label: tensor}`` input (one or two).
+class SelectInput(nn.Module):
+    """Call ``module`` on the entry ``label`` of a ``{label: tensor}`` input.
 
     Example:
         >>> import torch
-        >>> SelectInputs(torch.nn.ReLU(), ["b"])({"a": torch.ones(1), "b": -torch.ones(1)})
+        >>> SelectInput(torch.nn.ReLU(), "b")({"a": torch.ones(1), "b": -torch.ones(1)})
         tensor([0.])
     """
 
-    labels: List[str]
-
-    def __init__(self, module: nn.Module, labels: List[str]) -> None:
+    def __init__(self, module: nn.Module, label: str) -> None:
         super().__init__()
-        if len(labels) not in (1, 2):
-            raise ValueError(f"SelectInputs: expected one or two labels, got {labels!r}")
         self.module = module
-        self.labels = [str(label) for label in labels]
-        self.pair = len(labels) == 2
+        self.label = str(label)
 
     def forward(self, input: Dict[str, torch.Tensor]) -> torch.Tensor:
-        """``module(input[label])`` or ``module(input[first], input[second])``."""
-        if self.pair:
-            return self.module(input[self.labels[0]], input[self.labels[1]])
-        return self.module(input[self.labels[0]])
+        """``module(input[label])``."""
+        return self.module(input[self.label])
+
+
+class SelectPair(nn.Module):
+    """Call ``module`` on the entries ``first`` and ``second`` of a ``{label: tensor}`` input.
+
+    Example:
+        >>> import torch
+        >>> class Add(torch.nn.Module):
+        ...     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        ...         return a + b
+        >>> SelectPair(Add(), "a", "b")({"a": torch.ones(1), "b": torch.ones(1)})
+        tensor([2.])
+    """
+
+    def __init__(self, module: nn.Module, first: str, second: str) -> None:
+        super().__init__()
+        self.module = module
+        self.first = str(first)
+        self.second = str(second)
+
+    def forward(self, input: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """``module(input[first], input[second])``."""
+        return self.module(input[self.first], input[self.second])
 
 
 class MergeChannels(nn.Module):
@@ -190,9 +207,15 @@ class MergeChannels(nn.Module):
 
     def __init__(self, branches: List[nn.Module], labels: List[List[str]]) -> None:
         super().__init__()
-        self.branches = nn.ModuleList(
-            [SelectInputs(m, list(lab)) for m, lab in zip(branches, labels)]
-        )
+        selected: List[nn.Module] = []
+        for module, labs in zip(branches, labels):
+            if len(labs) == 1:
+                selected.append(SelectInput(module, labs[0]))
+            elif len(labs) == 2:
+                selected.append(SelectPair(module, labs[0], labs[1]))
+            else:
+                raise ValueError(f"MergeChannels: expected one or two labels, got {labs!r}")
+        self.branches = nn.ModuleList(selected)
 
     def forward(self, input: Dict[str, torch.Tensor]) -> torch.Tensor:
         """Concatenate the branches' outputs."""

@@ -26,7 +26,8 @@ def pair(module: str, value: object, name: str, minimum: int = 1) -> tuple[int, 
             raise TypeError(f"{module}: `{name}` must be an int or a pair of ints, got {value!r}")
         result = (items[0], items[1])
     if min(result) < minimum:
-        raise ValueError(f"{module}: `{name}` must be at least {minimum}, got {value!r}")
+        kind = "positive" if minimum == 1 else f"at least {minimum}"
+        raise ValueError(f"{module}: `{name}` must be {kind}, got {value!r}")
     return result
 
 

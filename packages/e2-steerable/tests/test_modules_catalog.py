@@ -267,7 +267,8 @@ def test_equivariance_float32(name: str, training: bool) -> None:
 def test_check_equivariance_method(name: str) -> None:
     module, _, _ = CASES[name]()
     errors = module.check_equivariance(spatial_size=9)
-    assert errors and max(e for _, e in errors) < 1e-10
+    assert errors
+    assert max(e for _, e in errors) < 1e-10
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -283,7 +284,8 @@ def test_export_matches_and_is_plain(name: str) -> None:
     assert tuple(y.shape) == module.evaluate_output_shape(tuple(x.shape))
     assert y.type == module.out_type
     exported = module.export()
-    assert not exported.training and not module.training
+    assert not exported.training
+    assert not module.training
     assert not any(isinstance(m, EquivariantModule) for m in exported.modules())
     with torch.no_grad():
         assert (exported(x.tensor) - y.tensor).abs().max() <= 1e-6
@@ -324,7 +326,8 @@ def test_gated2_export_takes_gates_and_input() -> None:
     torch.testing.assert_close(script(exported)(g.tensor, x.tensor), y)
     assert module.evaluate_output_shape((tuple(g.shape), tuple(x.shape))) == tuple(y.shape)
     errors = module.check_equivariance()
-    assert len(errors) == 4 and max(e for _, e in errors) < 1e-10
+    assert len(errors) == 4
+    assert max(e for _, e in errors) < 1e-10
     # the k-th gate drives the k-th gated field in size order: irrep(4), irrep(1), irrep(1)
     expected = torch.cat(
         [
@@ -346,7 +349,8 @@ def test_branching_and_merge_exports_use_dicts() -> None:
     merge = MergeModule([(ReLU(reg), "a"), (ReLU(triv), ["b"])])
     x = _input(ft, 5)
     parts = branch(x)
-    assert set(parts) == {"a", "b"} and parts["a"].type == reg
+    assert set(parts) == {"a", "b"}
+    assert parts["a"].type == reg
     exported_branch = script(branch.export())
     plain = exported_branch(x.tensor)
     for k in parts:
@@ -368,7 +372,8 @@ def test_module_list_exports_a_module_list() -> None:
     with pytest.raises(TypeError, match="EquivariantModule"):
         modules.append(nn.ReLU())  # type: ignore[arg-type]
     exported = modules.export()
-    assert type(exported) is nn.ModuleList and len(exported) == 3
+    assert type(exported) is nn.ModuleList
+    assert len(exported) == 3
     x = _input(ft, 5)
     for m, e in zip(modules, exported):
         torch.testing.assert_close(e(x.tensor), m(x).tensor)
@@ -379,7 +384,8 @@ def test_restriction_module() -> None:
     module = RestrictionModule(pointwise_type(gs), (None, 4))
     x = _input(module.in_type, 5)
     assert module(x).type == module.in_type.restrict((None, 4))
-    assert module.check_equivariance() and isinstance(module.export(), nn.Identity)
+    assert module.check_equivariance()
+    assert isinstance(module.export(), nn.Identity)
 
 
 def test_gated1_pairs_gates_by_field_size_as_e2cnn() -> None:
@@ -411,7 +417,7 @@ class TestErrors:
         gs = c8()
         with pytest.raises(ValueError, match=r"field 2 \('regular'\) contains a trivial"):
             NormBatchNorm(FieldType(gs, [gs.irrep(2), gs.irrep(1), gs.regular_repr]))
-        with pytest.raises(ValueError, match="pointwise.*'irrep_1'"):
+        with pytest.raises(ValueError, match=r"pointwise.*'irrep_1'"):
             PointwiseAdaptiveMaxPool(FieldType(gs, [gs.irrep(1)]), 1)
         with pytest.raises(ValueError, match=r"field 0 \('irrep_1'\) is a gate"):
             GatedNonLinearity1(FieldType(gs, [gs.irrep(1), gs.irrep(1)]))

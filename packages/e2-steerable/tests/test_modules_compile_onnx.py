@@ -109,7 +109,7 @@ def test_representative_export_to_onnx() -> None:
     net, ft = representative()
     _randomize(net, GeometricTensor(torch.randn(2, ft.size, 8, 8), ft))
     exported = net.export()
-    # small maps: onnx's reference GatherElements handles at most 64 positions
+    # small maps: onnx's reference GatherElements handles at most 63 positions
     _onnx_roundtrip(exported, torch.randn(1, ft.size, 6, 6))
 
 
@@ -117,4 +117,6 @@ def test_representative_export_to_onnx() -> None:
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_export_to_onnx(name: str) -> None:
     module, in_type, size = CASES[name]()
+    if name != "MaskModule":  # onnx's reference GatherElements handles at most 63 positions
+        size = 7
     _onnx_roundtrip(module.export(), _input(in_type, size).tensor)

@@ -40,6 +40,9 @@ BUILDERS: dict[str, Callable[[Any, Any], Any]] = {
     "InducedGatedNonLinearity1": lambda nn, gs: nn.InducedGatedNonLinearity1(
         nn.FieldType(gs, [gs.quotient_repr(4)] * 2 + [induced(gs, 1), induced(gs, 2)])
     ),
+    "GroupPooling": lambda nn, gs: nn.GroupPooling(
+        nn.FieldType(gs, [gs.regular_repr, gs.trivial_repr, gs.regular_repr])
+    ),
     "NormPool": lambda nn, gs: nn.NormPool(nn.FieldType(gs, vectors(gs))),
     "InducedNormPool": lambda nn, gs: nn.InducedNormPool(
         nn.FieldType(gs, [induced(gs, 1), induced(gs, 2)])

@@ -384,6 +384,9 @@ def test_restriction_module() -> None:
     module = RestrictionModule(pointwise_type(gs), (None, 4))
     x = _input(module.in_type, 5)
     assert module(x).type == module.in_type.restrict((None, 4))
+    clone = pickle.loads(pickle.dumps(module))
+    torch.testing.assert_close(clone(x).tensor, module(x).tensor)
+    assert clone(x).type == module(x).type
     assert module.check_equivariance()
     assert isinstance(module.export(), nn.Identity)
 

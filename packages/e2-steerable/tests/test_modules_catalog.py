@@ -475,3 +475,40 @@ class TestErrors:
         mask = MaskModule(FieldType(gs, [gs.regular_repr]), 7)
         with pytest.raises(ValueError, match=r"\(B, 8, 7, 7\)"):
             mask(GeometricTensor(torch.randn(1, 8, 6, 6), mask.in_type))
+
+
+def test_torch_save_loads_in_a_fresh_process(tmp_path: Any) -> None:
+    """A network of the new modules survives ``torch.save(model)`` and a new interpreter."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bn = CASES["GNormBatchNorm"]()[0]
+    net = SequentialModule(bn, FieldDropout(bn.out_type, 0.3), NormPool(bn.out_type))
+    gated, _, _ = CASES["InducedGatedNonLinearity1"]()
+    x = _input(net.in_type, 7)
+    _randomize(net, x)
+    net.eval()
+    torch.save(
+        {"net": net, "gated": gated, "x": x.tensor, "y": net(x).tensor}, tmp_path / "model.pt"
+    )
+    script = (
+        "import sys, torch\n"
+        "from e2_steerable.nn import GeometricTensor\n"
+        "d = torch.load(sys.argv[1], weights_only=False)\n"
+        "y = d['net'](GeometricTensor(d['x'], d['net'].in_type)).tensor\n"
+        "assert torch.equal(y, d['y']), (y - d['y']).abs().max()\n"
+        "g = d['gated']\n"
+        "g(GeometricTensor(torch.randn(1, g.in_type.size, 3, 3), g.in_type))\n"
+    )
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script, str(tmp_path / "model.pt")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr

@@ -7,6 +7,7 @@ import torch
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type, require_support
+from e2_steerable.nn.modules._fields import E2cnnStateMixin
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
 from e2_steerable.nn.modules.pooling.max_pool_channels import (
     MaxPoolChannels,
@@ -17,7 +18,7 @@ from e2_steerable.nn.modules.pooling.max_pool_channels import (
 __all__ = ["GroupPooling"]
 
 
-class GroupPooling(EquivariantModule):
+class GroupPooling(E2cnnStateMixin, EquivariantModule):
     """Replace every field by the maximum of its channels, which is invariant.
 
     Only permutation representations (those supporting pointwise nonlinearities: regular,
@@ -55,6 +56,10 @@ class GroupPooling(EquivariantModule):
         sizes = in_type.sizes
         self._kernel_size: int | tuple[int, ...] = sizes[0] if len(set(sizes)) == 1 else sizes
         self._runs = channel_group_runs(sizes)
+        # e2cnn 0.2.3 saves its channel indices; loading its state dicts drops them
+        self._legacy_keys = tuple(
+            f"{kind}_indices_{s}" for s in sorted(set(sizes)) for kind in ("in", "out")
+        )
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Max over the channels of each field of ``input``."""

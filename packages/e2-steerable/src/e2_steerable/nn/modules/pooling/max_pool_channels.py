@@ -76,14 +76,13 @@ class MaxPoolChannels(nn.Module):
             if input.dim() < 2 or input.shape[1] % k != 0:
                 raise ValueError(
                     f"MaxPoolChannels: the input must have a multiple of {k} channels, got shape "
-                    f"{tuple(input.shape)}"
+                    f"{input.shape}"
                 )
             return input.unflatten(1, (input.shape[1] // k, k)).amax(dim=2)
         total = self._runs[-1][1]
         if input.dim() < 2 or input.shape[1] != total:
             raise ValueError(
-                f"MaxPoolChannels: the input must have {total} channels, got shape "
-                f"{tuple(input.shape)}"
+                f"MaxPoolChannels: the input must have {total} channels, got shape {input.shape}"
             )
         return max_over_channel_groups(input, self._runs)
 

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import math
-from typing import cast
-
 import torch.nn.functional as F
 from torch import nn
 
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type, require_support
+from e2_steerable.nn.modules._fields import check_spatial_input
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
+from e2_steerable.nn.modules.pooling._window import pair, pooled_size, window_extent
 
 __all__ = ["PointwiseMaxPool"]
-
-
-def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value)
-    pair = tuple(cast(tuple[int, int], value))
-    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
-        raise TypeError(
-            f"PointwiseMaxPool: `{name}` must be an int or a pair of ints, got {value!r}"
-        )
-    return (pair[0], pair[1])
 
 
 class PointwiseMaxPool(EquivariantModule):
@@ -65,24 +53,31 @@ class PointwiseMaxPool(EquivariantModule):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        require_field_type("PointwiseMaxPool", in_type)
-        require_support("PointwiseMaxPool", in_type, "pointwise")
+        name = type(self).__name__
+        require_field_type(name, in_type)
+        require_support(name, in_type, "pointwise")
         self.in_type = in_type
         self.out_type = in_type
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
-        self.dilation = _pair(dilation, "dilation")
+        self.kernel_size = pair(name, kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else pair(name, stride, "stride")
+        self.padding = pair(name, padding, "padding", minimum=0)
+        self.dilation = pair(name, dilation, "dilation")
         self.ceil_mode = bool(ceil_mode)
-        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.dilation) < 1:
+        if self.padding[0] > self.kernel_size[0] // 2 or self.padding[1] > self.kernel_size[1] // 2:
             raise ValueError(
-                "PointwiseMaxPool: `kernel_size`, `stride` and `dilation` must be positive, got "
-                f"{self.kernel_size}, {self.stride}, {self.dilation}"
+                f"{name}: `padding` must be at most half of `kernel_size`, got padding "
+                f"{self.padding} for kernel_size {self.kernel_size}"
             )
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Max-pool every channel of ``input``."""
         x = self._check_input(input)
+        check_spatial_input(
+            type(self).__name__,
+            x.tensor,
+            window_extent(self.kernel_size, self.dilation),
+            self.padding,
+        )
         out = F.max_pool2d(
             x.tensor, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
         )
@@ -92,16 +87,15 @@ class PointwiseMaxPool(EquivariantModule):
         """``(B, C, H_out, W_out)`` with ``torch.nn.MaxPool2d``'s formula."""
         shape = self._check_input_shape(input_shape)
         if len(shape) != 4:
-            raise ValueError(f"PointwiseMaxPool: `input_shape` must be (B, C, H, W), got {shape}")
-        spatial = []
-        for n, k, s, p, d in zip(
-            shape[2:], self.kernel_size, self.stride, self.padding, self.dilation
-        ):
-            span = n + 2 * p - d * (k - 1) - 1
-            out = (math.ceil(span / s) if self.ceil_mode else span // s) + 1
-            if self.ceil_mode and (out - 1) * s >= n + p:
-                out -= 1
-            spatial.append(out)
+            raise ValueError(
+                f"{type(self).__name__}: `input_shape` must be (B, C, H, W), got {shape}"
+            )
+        spatial = [
+            pooled_size(n, k, st, p, d, self.ceil_mode)
+            for n, k, st, p, d in zip(
+                shape[2:], self.kernel_size, self.stride, self.padding, self.dilation
+            )
+        ]
         return (shape[0], shape[1], *spatial)
 
     def export(self) -> nn.MaxPool2d:

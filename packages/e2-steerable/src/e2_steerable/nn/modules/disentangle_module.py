@@ -37,6 +37,8 @@ class DisentangleModule(E2cnnStateMixin, EquivariantModule):
         ['irrep_1', 'irrep_0']
     """
 
+    _permutation: torch.Tensor
+
     def __init__(self, in_type: FieldType) -> None:
         super().__init__()
         require_field_type("DisentangleModule", in_type)

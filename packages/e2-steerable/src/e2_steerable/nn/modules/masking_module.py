@@ -53,6 +53,8 @@ class MaskModule(EquivariantModule):
         (1.0, 0.3679)
     """
 
+    mask: torch.Tensor
+
     def __init__(self, in_type: FieldType, S: int, margin: float = 0.0) -> None:
         super().__init__()
         require_field_type("MaskModule", in_type)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 
+from e2_steerable.gspaces.gspace import GSpace
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
@@ -51,7 +52,7 @@ class MergeModule(EquivariantModule):
             raise ValueError("MergeModule: `modules` must contain at least one (module, label)")
         self._labels: list[list[str]] = []
         out_reprs: list[Any] = []
-        gspace = None
+        gspace: GSpace | None = None
         for i, entry in enumerate(modules):
             if not isinstance(entry, (tuple, list)) or len(entry) != 2:
                 raise TypeError(f"MergeModule: modules[{i}] must be a pair (module, label)")
@@ -76,8 +77,14 @@ class MergeModule(EquivariantModule):
             self._labels.append(labels)
             out_reprs.extend(module.out_type.representations)
             self.add_module(f"submodule_{i}", module)
+        assert gspace is not None  # `modules` is not empty
         self.in_type = None  # type: ignore[assignment]
         self.out_type = FieldType(gspace, out_reprs)
+
+    def _submodule(self, i: int) -> EquivariantModule:
+        """The module of the ``i``-th entry (an :class:`EquivariantModule`, checked in
+        ``__init__``)."""
+        return cast(EquivariantModule, self._modules[f"submodule_{i}"])
 
     def forward(self, input: dict[str, GeometricTensor]) -> GeometricTensor:  # type: ignore[override]
         """Concatenate the outputs of the modules on their labelled inputs."""
@@ -90,8 +97,8 @@ class MergeModule(EquivariantModule):
             missing = [label for label in labels if label not in input]
             if missing:
                 raise ValueError(f"MergeModule: the input has no tensor for label(s) {missing}")
-            module = self._modules[f"submodule_{i}"]
-            pieces.append(module(*[input[label] for label in labels]).tensor)  # type: ignore[misc]
+            module = self._submodule(i)
+            pieces.append(module(*[input[label] for label in labels]).tensor)
         out = pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=1)
         return GeometricTensor(out, self.out_type)
 
@@ -99,9 +106,11 @@ class MergeModule(EquivariantModule):
         """Output shape for the input shapes given by label."""
         shape: tuple[int, ...] | None = None
         for i, labels in enumerate(self._labels):
-            module = self._modules[f"submodule_{i}"]
+            module = self._submodule(i)
             args = [input_shapes[label] for label in labels]
-            out = module.evaluate_output_shape(args[0] if len(args) == 1 else tuple(args))  # type: ignore[operator]
+            # a two-input module (e.g. GatedNonLinearity2) takes the pair of shapes
+            shapes: Any = args[0] if len(args) == 1 else tuple(args)
+            out = module.evaluate_output_shape(shapes)
             shape = tuple(out) if shape is None else (shape[0], shape[1] + out[1], *shape[2:])
         assert shape is not None
         return shape
@@ -110,15 +119,12 @@ class MergeModule(EquivariantModule):
         """Check each sub-module (the merge itself only concatenates)."""
         results: list[tuple[Any, float]] = []
         for i in range(len(self._labels)):
-            results.extend(self._modules[f"submodule_{i}"].check_equivariance(*args, **kwargs))  # type: ignore[operator]
+            results.extend(self._submodule(i).check_equivariance(*args, **kwargs))
         return results
 
     def export(self) -> MergeChannels:
         """Plain-torch :class:`~e2_steerable.nn.modules.export.MergeChannels` taking
         ``{label: tensor}``."""
         self.eval()
-        branches = [
-            self._modules[f"submodule_{i}"].export()  # type: ignore[operator]
-            for i in range(len(self._labels))
-        ]
+        branches = [self._submodule(i).export() for i in range(len(self._labels))]
         return MergeChannels(branches, self._labels).eval()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from torch import nn
 
@@ -67,4 +67,5 @@ class ModuleList(nn.ModuleList):
     def export(self) -> nn.ModuleList:
         """A ``torch.nn.ModuleList`` of the exported modules (everything in eval mode)."""
         self.eval()
-        return nn.ModuleList([m.export() for m in self]).eval()
+        # every entry is an EquivariantModule (checked on insertion)
+        return nn.ModuleList([cast(EquivariantModule, m).export() for m in self]).eval()

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from e2_steerable.group.representation import Representation
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type
@@ -57,6 +58,8 @@ class GNormBatchNorm(E2cnnStateMixin, EquivariantModule):
         torch.Size([4, 6, 5, 5])
     """
 
+    num_batches_tracked: torch.Tensor
+
     def __init__(
         self,
         in_type: FieldType,
@@ -73,7 +76,7 @@ class GNormBatchNorm(E2cnnStateMixin, EquivariantModule):
         self.affine = bool(affine)
         group = in_type.fibergroup
         names = [_key(r.name) for r in in_type.representations]
-        reps = {}
+        reps: dict[str, Representation] = {}
         for key, rep in zip(names, in_type.representations):
             reps.setdefault(key, rep)
         counts = {k: names.count(k) for k in reps}
@@ -222,6 +225,7 @@ class GNormBatchNorm(E2cnnStateMixin, EquivariantModule):
             matrix, offset = self._eval_affine()
         c = self.in_type.size
         conv = nn.Conv2d(c, c, 1).to(device=matrix.device, dtype=matrix.dtype)
+        assert conv.bias is not None  # Conv2d has a bias by default
         with torch.no_grad():
             conv.weight.copy_(matrix.reshape(c, c, 1, 1))
             conv.bias.copy_(offset)

@@ -54,6 +54,7 @@ class NormBatchNorm(E2cnnStateMixin, EquivariantModule):
     """
 
     _stat_dims = 3
+    num_batches_tracked: torch.Tensor
 
     def __init__(
         self,
@@ -185,6 +186,10 @@ class NormBatchNorm(E2cnnStateMixin, EquivariantModule):
         bn = nn.BatchNorm2d(
             self.in_type.size, eps=self.eps, momentum=self.momentum, affine=True
         ).to(device=var.device, dtype=var.dtype)
+        # BatchNorm2d tracks running statistics by default, so its buffers are tensors
+        assert bn.running_var is not None
+        assert bn.running_mean is not None
+        assert bn.num_batches_tracked is not None
         with torch.no_grad():
             bn.running_var.copy_(var)
             bn.running_mean.zero_()

@@ -136,6 +136,7 @@ class NormActivation(nn.Module):
     """
 
     runs: List[Tuple[int, int, int, int, int]]
+    log_bias: torch.Tensor
 
     def __init__(
         self,
@@ -189,6 +190,7 @@ class GatedActivation(nn.Module):
 
     gate_runs: List[Tuple[int, int]]
     out_runs: List[Tuple[int, int, int, int, int, int]]
+    bias: torch.Tensor
 
     def __init__(
         self,

@@ -52,6 +52,8 @@ class ChannelPermutation(nn.Module):
         [[2.0, 0.0, 1.0]]
     """
 
+    permutation: torch.Tensor
+
     def __init__(self, permutation: List[int]) -> None:
         super().__init__()
         self.register_buffer("permutation", torch.as_tensor(list(permutation), dtype=torch.long))
@@ -111,6 +113,8 @@ class SpatialMask(nn.Module):
         >>> SpatialMask(torch.ones(1, 1, 2, 2))(torch.full((1, 1, 2, 2), 3.0)).sum().item()
         12.0
     """
+
+    mask: torch.Tensor
 
     def __init__(self, mask: torch.Tensor) -> None:
         super().__init__()

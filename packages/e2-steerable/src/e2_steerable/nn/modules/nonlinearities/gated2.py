@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -76,7 +76,7 @@ class GatedNonLinearity2(E2cnnStateMixin, EquivariantModule):
             )
         self.in_type = (gates_type, gated_type)  # type: ignore[assignment]
         self.out_type = gated_type
-        sizes = list(gated_type._sizes)
+        sizes: list[int] = list(gated_type._sizes)
         order = sorted(set(sizes))
         offsets = group_offsets(sizes, order)
         self._gate_runs = [(0, gates_type.size)]
@@ -85,8 +85,8 @@ class GatedNonLinearity2(E2cnnStateMixin, EquivariantModule):
                 1,
                 r.channel_start,
                 r.channel_end,
-                int(r.key),
-                offsets[r.key] + r.rank,  # type: ignore[call-overload]
+                sizes[r.field_start],  # the run's key: the size of its fields
+                offsets[r.key] + r.rank,
                 offsets[r.key] + r.rank + r.nfields,
             )
             for r in keyed_runs(gated_type, sizes)
@@ -94,9 +94,14 @@ class GatedNonLinearity2(E2cnnStateMixin, EquivariantModule):
         self.bias = nn.Parameter(torch.randn(1, len(gates_type), 1, 1))
         self._legacy_keys = tuple(f"indices_{s}" for s in order)
 
+    @property
+    def _in_pair(self) -> tuple[FieldType, FieldType]:
+        """``in_type``: the pair ``(gates_type, gated_type)``."""
+        return cast("tuple[FieldType, FieldType]", self.in_type)
+
     def forward(self, gates: GeometricTensor, input: GeometricTensor) -> GeometricTensor:  # type: ignore[override]
         """Gate the fields of ``input`` with ``gates``."""
-        gates_type, gated_type = self.in_type  # type: ignore[misc]
+        gates_type, gated_type = self._in_pair
         for arg, tensor, ft in (("gates", gates, gates_type), ("input", input, gated_type)):
             if not isinstance(tensor, GeometricTensor):
                 raise TypeError(
@@ -112,7 +117,7 @@ class GatedNonLinearity2(E2cnnStateMixin, EquivariantModule):
 
     def evaluate_output_shape(self, input_shape: Any) -> tuple[int, ...]:
         """Output shape for the pair of shapes ``(gates_shape, input_shape)``."""
-        gates_type, gated_type = self.in_type  # type: ignore[misc]
+        gates_type, gated_type = self._in_pair
         gates_shape, shape = (tuple(int(v) for v in s) for s in input_shape)
         if (
             len(shape) < 2
@@ -133,7 +138,7 @@ class GatedNonLinearity2(E2cnnStateMixin, EquivariantModule):
         self, atol: float = 1e-7, rtol: float = 1e-5, spatial_size: int = 9
     ) -> list[tuple[Any, float]]:
         """Equivariance error for every exact element, on random ``(gates, input)``."""
-        gates_type, gated_type = self.in_type  # type: ignore[misc]
+        gates_type, gated_type = self._in_pair
         gs = gates_type.gspace
         model = copy.deepcopy(self).to(torch.float64).eval()
         g_in = GeometricTensor(

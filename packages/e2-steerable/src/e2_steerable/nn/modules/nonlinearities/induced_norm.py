@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 from e2_steerable.nn.field_type import FieldType
-from e2_steerable.nn.modules.nonlinearities.norm import NormNonLinearity
+from e2_steerable.nn.modules.nonlinearities.norm import NormKey, NormNonLinearity
 
 __all__ = ["InducedNormNonLinearity", "induced_subfield_size"]
 
@@ -65,10 +63,10 @@ class InducedNormNonLinearity(NormNonLinearity):
 
     def _field_keys(
         self, in_type: FieldType
-    ) -> tuple[list[Hashable], dict[Hashable, int], dict[Hashable, int]]:
-        keys: list[Hashable] = []
-        subfield: dict[Hashable, int] = {}
-        repeat: dict[Hashable, int] = {}
+    ) -> tuple[list[NormKey], dict[NormKey, int], dict[NormKey, int]]:
+        keys: list[NormKey] = []
+        subfield: dict[NormKey, int] = {}
+        repeat: dict[NormKey, int] = {}
         for rep in in_type.representations:
             d = induced_subfield_size(type(self).__name__, rep, "induced_norm")
             if rep.size % d:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from typing import TypeAlias
 
 import torch
 from torch import nn
@@ -19,6 +19,9 @@ from e2_steerable.nn.modules.export.activations import (
 )
 
 __all__ = ["NormNonLinearity"]
+
+#: How fields are grouped: by their size, or (induced fields) by ``(size, sub-field size)``.
+NormKey: TypeAlias = int | tuple[int, int]
 
 
 class NormNonLinearity(E2cnnStateMixin, EquivariantModule):
@@ -72,13 +75,14 @@ class NormNonLinearity(E2cnnStateMixin, EquivariantModule):
         keys, subfield, repeat = self._field_keys(in_type)
         order = sorted(set(keys))
         offsets = group_offsets(keys, order)
+        # keys[r.field_start] is the run's key r.key, typed as a NormKey
         self._runs = [
             (
                 r.channel_start,
                 r.channel_end,
-                subfield[r.key],
+                subfield[keys[r.field_start]],
                 offsets[r.key] + r.rank,
-                repeat[r.key],
+                repeat[keys[r.field_start]],
             )
             for r in keyed_runs(in_type, keys)
         ]
@@ -90,10 +94,12 @@ class NormNonLinearity(E2cnnStateMixin, EquivariantModule):
 
     def _field_keys(
         self, in_type: FieldType
-    ) -> tuple[list[Hashable], dict[Hashable, int], dict[Hashable, int]]:
+    ) -> tuple[list[NormKey], dict[NormKey, int], dict[NormKey, int]]:
         """Per-field grouping key, and per key the size of the normed groups and their count."""
-        sizes = list(in_type._sizes)
-        return sizes, {s: s for s in sizes}, dict.fromkeys(sizes, 1)  # type: ignore[return-value]
+        sizes: list[NormKey] = list(in_type._sizes)
+        subfield: dict[NormKey, int] = {s: s for s in in_type._sizes}
+        repeat: dict[NormKey, int] = dict.fromkeys(in_type._sizes, 1)
+        return sizes, subfield, repeat
 
     def _bias_shape(self) -> tuple[int, ...]:
         return (1, len(self.in_type), 1, 1)

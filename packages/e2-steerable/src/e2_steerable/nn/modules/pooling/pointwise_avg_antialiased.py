@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -41,6 +42,8 @@ class PointwiseAvgPoolAntialiased(EquivariantModule):
         >>> pool(GeometricTensor(torch.randn(1, 4, 16, 16), pool.in_type)).shape
         torch.Size([1, 4, 8, 8])
     """
+
+    filter: torch.Tensor
 
     def __init__(
         self,

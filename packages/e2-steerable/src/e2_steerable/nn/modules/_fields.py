@@ -1,5 +1,5 @@
-"""Field bookkeeping shared by the field-wise modules: runs of fields, per-group layouts, input and
-checkpoint checks.
+"""Field bookkeeping shared by the field-wise modules: runs of fields, per-group layouts and
+checkpoint checks (inputs are checked by :meth:`EquivariantModule._check_input`).
 
 Everything here is computed once, at construction, as Python ints, so that ``forward`` only slices
 with constant bounds (friendly to ``torch.compile`` and to the exporters).
@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-import torch
-
 from e2_steerable.nn.field_type import FieldType
 
 __all__ = [
     "E2cnnStateMixin",
     "Run",
-    "check_spatial_input",
     "drop_legacy_keys",
     "group_offsets",
     "keyed_runs",
@@ -104,36 +101,6 @@ def group_offsets(keys: Iterable[Hashable], order: Sequence[Hashable]) -> dict[H
         offsets[k] = total
         total += counts.get(k, 0)
     return offsets
-
-
-def check_spatial_input(
-    module: str,
-    tensor: torch.Tensor,
-    window: tuple[int, int] | None = None,
-    padding: tuple[int, int] = (0, 0),
-) -> None:
-    """Raise ``ValueError`` unless ``tensor`` is ``(B, C, H, W)`` and, if given, the (dilated)
-    pooling ``window`` fits into the padded input.
-
-    Args:
-        module: the module's name, for the message.
-        tensor: the input tensor.
-        window: the effective window extent ``dilation * (kernel - 1) + 1`` per spatial axis.
-        padding: the implicit padding per spatial axis.
-    """
-    if tensor.dim() != 4:
-        raise ValueError(
-            f"{module}: the input must be a 4-D tensor (B, C, H, W), got shape "
-            f"{tuple(tensor.shape)}"
-        )
-    if window is not None:
-        h, w = int(tensor.shape[2]), int(tensor.shape[3])
-        if h + 2 * padding[0] < window[0] or w + 2 * padding[1] < window[1]:
-            raise ValueError(
-                f"{module}: the input's spatial size ({h}, {w}) plus padding {padding} is smaller "
-                f"than the pooling window {window}; expected an input of at least "
-                f"({max(window[0] - 2 * padding[0], 1)}, {max(window[1] - 2 * padding[1], 1)})"
-            )
 
 
 def drop_legacy_keys(

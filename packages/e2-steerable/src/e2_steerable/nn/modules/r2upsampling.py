@@ -8,7 +8,6 @@ from torch import nn
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type
-from e2_steerable.nn.modules._fields import check_spatial_input
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
 
 __all__ = ["R2Upsampling"]
@@ -82,7 +81,6 @@ class R2Upsampling(EquivariantModule):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Upsample every channel of ``input``."""
         x = self._check_input(input).tensor
-        check_spatial_input("R2Upsampling", x)
         out = F.interpolate(
             x,
             size=self._size,

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-__all__ = ["gaussian_filter", "pair", "pooled_size", "window_extent"]
+__all__ = ["check_pooling_window", "gaussian_filter", "pair", "pooled_size", "window_extent"]
 
 
 def pair(module: str, value: object, name: str, minimum: int = 1) -> tuple[int, int]:
@@ -37,6 +37,32 @@ def window_extent(kernel_size: tuple[int, int], dilation: tuple[int, int]) -> tu
         dilation[0] * (kernel_size[0] - 1) + 1,
         dilation[1] * (kernel_size[1] - 1) + 1,
     )
+
+
+def check_pooling_window(
+    module: str,
+    tensor: torch.Tensor,
+    window: tuple[int, int],
+    padding: tuple[int, int] = (0, 0),
+) -> None:
+    """Raise ``ValueError`` unless the (dilated) pooling ``window`` fits into the padded input.
+
+    The input's shape ``(B, C, H, W)`` is checked before, by
+    :meth:`~e2_steerable.nn.EquivariantModule._check_input`.
+
+    Args:
+        module: the module's name, for the message.
+        tensor: the ``(B, C, H, W)`` input tensor.
+        window: the effective window extent ``dilation * (kernel - 1) + 1`` per spatial axis.
+        padding: the implicit padding per spatial axis.
+    """
+    h, w = int(tensor.shape[2]), int(tensor.shape[3])
+    if h + 2 * padding[0] < window[0] or w + 2 * padding[1] < window[1]:
+        raise ValueError(
+            f"{module}: the input's spatial size ({h}, {w}) plus padding {padding} is smaller "
+            f"than the pooling window {window}; expected an input of at least "
+            f"({max(window[0] - 2 * padding[0], 1)}, {max(window[1] - 2 * padding[1], 1)})"
+        )
 
 
 def pooled_size(

@@ -5,10 +5,15 @@ from __future__ import annotations
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type, require_support
-from e2_steerable.nn.modules._fields import E2cnnStateMixin, check_spatial_input, keyed_runs
+from e2_steerable.nn.modules._fields import E2cnnStateMixin, keyed_runs
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
 from e2_steerable.nn.modules.export.pools import NormMaxPool2d, norm_max_pool2d
-from e2_steerable.nn.modules.pooling._window import pair, pooled_size, window_extent
+from e2_steerable.nn.modules.pooling._window import (
+    check_pooling_window,
+    pair,
+    pooled_size,
+    window_extent,
+)
 
 __all__ = ["NormMaxPool"]
 
@@ -77,7 +82,7 @@ class NormMaxPool(E2cnnStateMixin, EquivariantModule):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Norm-based max pooling of every field of ``input``."""
         x = self._check_input(input)
-        check_spatial_input(
+        check_pooling_window(
             "NormMaxPool", x.tensor, window_extent(self.kernel_size, self.dilation), self.padding
         )
         out = norm_max_pool2d(

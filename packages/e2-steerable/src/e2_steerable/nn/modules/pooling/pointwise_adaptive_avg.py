@@ -8,7 +8,6 @@ from torch import nn
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type, require_support
-from e2_steerable.nn.modules._fields import check_spatial_input
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
 from e2_steerable.nn.modules.pooling._window import pair
 
@@ -51,7 +50,6 @@ class PointwiseAdaptiveAvgPool(EquivariantModule):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Adaptive avg pooling of every channel of ``input``."""
         x = self._check_input(input)
-        check_spatial_input("PointwiseAdaptiveAvgPool", x.tensor)
         out = F.adaptive_avg_pool2d(x.tensor, self.output_size)
         return GeometricTensor(out, self.out_type)
 

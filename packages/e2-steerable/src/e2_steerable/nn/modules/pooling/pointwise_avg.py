@@ -8,9 +8,8 @@ from torch import nn
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type
-from e2_steerable.nn.modules._fields import check_spatial_input
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
-from e2_steerable.nn.modules.pooling._window import pair, pooled_size
+from e2_steerable.nn.modules.pooling._window import check_pooling_window, pair, pooled_size
 
 __all__ = ["PointwiseAvgPool"]
 
@@ -67,7 +66,7 @@ class PointwiseAvgPool(EquivariantModule):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Average-pool every channel of ``input``."""
         x = self._check_input(input)
-        check_spatial_input("PointwiseAvgPool", x.tensor, self.kernel_size, self.padding)
+        check_pooling_window("PointwiseAvgPool", x.tensor, self.kernel_size, self.padding)
         out = F.avg_pool2d(x.tensor, self.kernel_size, self.stride, self.padding, self.ceil_mode)
         return GeometricTensor(out, self.out_type)
 

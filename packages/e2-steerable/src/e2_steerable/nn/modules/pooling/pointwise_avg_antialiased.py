@@ -9,9 +9,13 @@ from torch import nn
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type
-from e2_steerable.nn.modules._fields import check_spatial_input
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
-from e2_steerable.nn.modules.pooling._window import gaussian_filter, pair, pooled_size
+from e2_steerable.nn.modules.pooling._window import (
+    check_pooling_window,
+    gaussian_filter,
+    pair,
+    pooled_size,
+)
 
 __all__ = ["PointwiseAvgPoolAntialiased"]
 
@@ -69,7 +73,9 @@ class PointwiseAvgPoolAntialiased(EquivariantModule):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Blur every channel of ``input`` and subsample with ``stride``."""
         x = self._check_input(input)
-        check_spatial_input("PointwiseAvgPoolAntialiased", x.tensor, self.kernel_size, self.padding)
+        check_pooling_window(
+            "PointwiseAvgPoolAntialiased", x.tensor, self.kernel_size, self.padding
+        )
         out = F.conv2d(
             x.tensor,
             self.filter.to(x.tensor.dtype),

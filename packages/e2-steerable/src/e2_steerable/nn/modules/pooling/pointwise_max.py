@@ -8,9 +8,13 @@ from torch import nn
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type, require_support
-from e2_steerable.nn.modules._fields import check_spatial_input
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
-from e2_steerable.nn.modules.pooling._window import pair, pooled_size, window_extent
+from e2_steerable.nn.modules.pooling._window import (
+    check_pooling_window,
+    pair,
+    pooled_size,
+    window_extent,
+)
 
 __all__ = ["PointwiseMaxPool"]
 
@@ -72,7 +76,7 @@ class PointwiseMaxPool(EquivariantModule):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Max-pool every channel of ``input``."""
         x = self._check_input(input)
-        check_spatial_input(
+        check_pooling_window(
             type(self).__name__,
             x.tensor,
             window_extent(self.kernel_size, self.dilation),

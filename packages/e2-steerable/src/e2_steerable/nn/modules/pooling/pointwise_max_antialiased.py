@@ -8,8 +8,12 @@ from torch import nn
 
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules._fields import check_spatial_input
-from e2_steerable.nn.modules.pooling._window import gaussian_filter, pooled_size, window_extent
+from e2_steerable.nn.modules.pooling._window import (
+    check_pooling_window,
+    gaussian_filter,
+    pooled_size,
+    window_extent,
+)
 from e2_steerable.nn.modules.pooling.pointwise_max import PointwiseMaxPool
 
 __all__ = ["PointwiseMaxPoolAntialiased"]
@@ -70,7 +74,7 @@ class PointwiseMaxPoolAntialiased(PointwiseMaxPool):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Max-pool with stride 1, then blur with ``stride``."""
         x = self._check_input(input)
-        check_spatial_input(
+        check_pooling_window(
             type(self).__name__,
             x.tensor,
             window_extent(self.kernel_size, self.dilation),

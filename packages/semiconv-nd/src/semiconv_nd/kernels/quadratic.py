@@ -26,6 +26,8 @@ Fixes relative to the original package: the Cholesky kernel computes in the para
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -46,6 +48,55 @@ __all__ = [
     "QuadraticKernelIsoND",
     "QuadraticKernelSpectral2D",
 ]
+
+
+def _wide(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The tensors in float64 (at least): the forms are evaluated there and cast back, so the
+    exponentials of float32 parameters (``e^{100}`` for ``log_std = -50``) and their tiny
+    reciprocals are normal numbers; kernels are small, so this costs nothing measurable."""
+    wide = torch.promote_types(tensors[0].dtype, torch.float64)
+    return tuple(t.to(wide) for t in tensors)
+
+
+def _negative_form(
+    components: torch.Tensor, log_scale: torch.Tensor, out_dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    r"""Taps :math:`-e^{2m} \sum_i w_i^2` without NaN values or NaN gradients.
+
+    The quadratic form of every kernel is written as :math:`e^{2m}\,|w|^2` with a per-kernel
+    log scale ``m`` (a detached constant, so any value is exact) that keeps the components ``w``
+    finite. While :math:`e^{2m}` is moderate the product is taken directly; otherwise each tap's
+    components are divided by their largest magnitude ``n`` (a detached constant too) and the
+    factor :math:`e^{2(m + \log n)}` is formed once, so no intermediate overflows or underflows
+    to ``0 * inf``. Where :math:`w = 0` (the origin) the tap is ``-0.0`` with a zero gradient;
+    taps beyond a quarter of the dtype's range become ``-inf`` with a zero gradient, so every
+    finite tap's gradient stays finite.
+
+    Args:
+        components: ``(O, I, C, T)`` finite components :math:`w` of every tap.
+        log_scale: ``(O, I, 1)`` log scales ``m`` (detached).
+        out_dtype: The dtype the taps will be cast to, whose range decides ``-inf``
+            (default: the components' dtype).
+
+    Returns:
+        ``(O, I, T)`` taps: -0.0 at the origin, finite and negative or ``-inf`` elsewhere.
+    """
+    info = torch.finfo(components.dtype if out_dtype is None else out_dtype)
+    limit = math.log(info.max / 4)
+    largest = components.detach().abs().amax(dim=-2)  # (O, I, T)
+    positive = largest > 0
+    largest = torch.where(positive, largest, 1.0)
+    moderate = log_scale.abs() <= limit / 2  # e^{2m} <= sqrt(max / 4): a safe direct product
+    direct = torch.exp(2.0 * torch.where(moderate, log_scale, 0.0)) * components.square().sum(-2)
+    log_factor = 2.0 * (log_scale + largest.log())  # detached
+    fits = log_factor <= limit
+    normalized = components / largest.unsqueeze(-2)  # largest entry of magnitude 1
+    rescaled = torch.exp(torch.where(fits, log_factor, 0.0)) * normalized.square().sum(-2)
+    form = torch.where(moderate, direct, rescaled)
+    beyond = (~moderate & ~fits) | ~(form.detach() <= info.max / 4)  # also catches NaN/inf
+    keep = positive & ~beyond
+    form = torch.where(keep, form, 0.0)
+    return torch.where(positive & beyond, -math.inf, -form)
 
 
 class _QuadraticKernel(KernelModule):
@@ -124,13 +175,18 @@ class QuadraticKernelSpectral2D(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, k, k)`` kernels."""
-        rows, cols = self._positions[:, 0], self._positions[:, 1]
-        cos, sin = self.theta.cos().unsqueeze(-1), self.theta.sin().unsqueeze(-1)
+        dtype = self.log_std.dtype
+        positions, theta, log_std = _wide(self._positions, self.theta, self.log_std)
+        rows, cols = positions[:, 0], positions[:, 1]
+        cos, sin = theta.cos().unsqueeze(-1), theta.sin().unsqueeze(-1)
         along = cos * rows + sin * cols
         across = cos * cols - sin * rows
-        precision = self.log_std.mul(-2.0).exp()
-        form = along.square() * precision[..., 0:1] + across.square() * precision[..., 1:2]
-        return self._shape(-form)
+        # -(along^2 e^{-2 s0} + across^2 e^{-2 s1}) = -e^{2m} |w|^2 with m = max(-s) (a constant)
+        # and w = (along e^{-s0-m}, across e^{-s1-m}): no overflow of e^{-2s} for tiny stds.
+        scale = log_std.detach().neg().amax(dim=-1, keepdim=True)
+        relative = (-log_std - scale).exp()
+        components = torch.stack([along * relative[..., 0:1], across * relative[..., 1:2]], dim=-2)
+        return self._shape(_negative_form(components, scale, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.
@@ -188,13 +244,30 @@ class QuadraticKernelCholesky2D(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, k, k)`` kernels."""
-        rows, cols = self._positions[:, 0], self._positions[:, 1]
-        std = self.log_std.exp()
-        r = self.corr.tanh().unsqueeze(-1)
-        # Solve L w = v by forward substitution; sqrt(1 - tanh(c)^2) = 1 / cosh(c).
-        w0 = rows / std[..., 0:1]
-        w1 = (cols - r * std[..., 1:2] * w0) * (self.corr.cosh().unsqueeze(-1) / std[..., 1:2])
-        return self._shape(-(w0.square() + w1.square()))
+        dtype = self.log_std.dtype
+        positions, log_std, corr = _wide(self._positions, self.log_std, self.corr)
+        rows, cols = positions[:, 0], positions[:, 1]
+        # L^{-1} v by forward substitution, with sqrt(1 - tanh(c)^2) = 1 / cosh(c):
+        #   w0 = rows e^{-s0},  w1 = cols e^{-s1} cosh(c) - rows e^{-s0} sinh(c).
+        # With a = |c|, cosh(c) = e^a (1 + e^{-2a}) / 2 and sinh(c) = sign(c) e^a (1 - e^{-2a}) / 2.
+        # Every exponential is taken relative to the constant log scale m = m_s + g with
+        # m_s = max(-s) and g = max(a - log 2, 0): nothing overflows for tiny stds or a large corr.
+        neg_log_std = -log_std
+        magnitude = corr.abs().unsqueeze(-1)
+        growth = (magnitude.detach() - math.log(2.0)).clamp_min(0.0)
+        std_scale = neg_log_std.detach().amax(dim=-1, keepdim=True)
+        scale = std_scale + growth
+        relative = (neg_log_std - std_scale).exp()  # e^{-s - m_s} <= 1
+        decay = torch.exp(-2.0 * magnitude)
+        boost = torch.exp(magnitude - math.log(2.0) - growth)  # e^{a - log 2 - g} <= 1
+        sign = corr.sign().unsqueeze(-1)
+        w0 = rows * (neg_log_std[..., 0:1] - scale).exp()
+        w1 = boost * (
+            cols * relative[..., 1:2] * (1.0 + decay)
+            - sign * rows * relative[..., 0:1] * (1.0 - decay)
+        )
+        taps = _negative_form(torch.stack([w0, w1], dim=-2), scale, dtype)
+        return self._shape(taps.to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.
@@ -244,8 +317,12 @@ class QuadraticKernelIsoND(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, *kernel_size)`` kernels."""
-        squared = self._positions.square().sum(dim=-1)
-        return self._shape(-squared * self.log_std.mul(-2.0).exp().unsqueeze(-1))
+        dtype = self.log_std.dtype
+        positions, log_std = _wide(self._positions, self.log_std)
+        offsets = positions.t()  # (N, T)
+        scale = -log_std.unsqueeze(-1)  # -|v|^2 e^{2m} with m = -log_std
+        components = offsets.expand(*log_std.shape, *offsets.shape)
+        return self._shape(_negative_form(components, scale, dtype).to(dtype))
 
 
 class QuadraticKernelIso2D(QuadraticKernelIsoND):
@@ -395,12 +472,20 @@ class QuadraticKernelCholeskyND(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, *kernel_size)`` kernels."""
-        offsets = self._positions.t().to(self.log_std.dtype)  # (N, T)
-        factor = self.cholesky()
-        solved = torch.linalg.solve_triangular(
-            factor, offsets.expand(*factor.shape[:-1], offsets.shape[-1]), upper=False
+        # L = diag(e^s) U with U unit lower triangular (the offdiag entries), so
+        # L^{-1} v = e^m U^{-1} (e^{-s-m} v) for the constant m = max(-s): tiny or huge stds
+        # only move m. Evaluated in float64 (cheap: O * I * N^2 * T), where the growth of
+        # U^{-1} with large offdiag entries stays in range for float32 parameters.
+        dtype = self.log_std.dtype
+        positions, log_std, offdiag = _wide(self._positions, self.log_std, self.offdiag)
+        offsets = positions.t()  # (N, T)
+        scale = log_std.detach().neg().amax(dim=-1, keepdim=True)  # (O, I, 1)
+        rhs = (-log_std - scale).exp().unsqueeze(-1) * offsets  # (O, I, N, T)
+        unit = torch.eye(len(self._sizes), dtype=rhs.dtype, device=rhs.device) + torch.einsum(
+            "oim,mab->oiab", offdiag, self._placement.to(rhs.dtype)
         )
-        return self._shape(-solved.square().sum(dim=-2))
+        solved = torch.linalg.solve_triangular(unit, rhs, upper=False, unitriangular=True)
+        return self._shape(_negative_form(solved, scale, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.

@@ -18,6 +18,14 @@ Parameterisations of the covariance :math:`\Sigma`:
   triangular factor (positive diagonal :math:`e^{\mathrm{log\_std}}`);
 * :class:`QuadraticKernelIso2D` and :class:`QuadraticKernelIsoND`: :math:`\Sigma = \sigma^2 I`.
 
+Extreme but finite parameters (``log_std = -50``, ``corr = 100``, ...) never give NaN: each
+tap's form is evaluated in float64 with its largest term factored out of the exponentials, so
+the origin tap is 0 and every other tap is finite and negative, or ``-inf`` beyond a quarter of
+the parameters' dtype range (with a zero gradient there); gradients of finite taps are finite
+wherever their exact value fits the dtype (float32 parameters: always a number, possibly
+``inf``). Limit: with float64 parameters a gradient whose exact value exceeds the float64 range
+(e.g. an angle of ``1e-243`` with ``log_std = -800``) can come out NaN.
+
 Fixes relative to the original package: the Cholesky kernel computes in the parameters' dtype
 (``.double()`` works and passes gradcheck), its default variance initialisation is the documented
 ``"skewed"`` (the original silently used ``"uniform"``), and the scale-space initialisations of a
@@ -58,45 +66,64 @@ def _wide(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
     return tuple(t.to(wide) for t in tensors)
 
 
-def _negative_form(
-    components: torch.Tensor, log_scale: torch.Tensor, out_dtype: torch.dtype | None = None
-) -> torch.Tensor:
-    r"""Taps :math:`-e^{2m} \sum_i w_i^2` without NaN values or NaN gradients.
+def _tap_log_magnitude(coefficients: torch.Tensor, logs: torch.Tensor) -> torch.Tensor:
+    """Detached ``max log|c e^l|`` over the component and term axes: ``(O, I, T)``."""
+    coefficients, logs = coefficients.detach(), logs.detach()
+    nonzero = coefficients != 0
+    magnitude = torch.where(nonzero, coefficients.abs().log() + logs, -math.inf)
+    return magnitude.flatten(-3, -2).amax(dim=-2)
 
-    The quadratic form of every kernel is written as :math:`e^{2m}\,|w|^2` with a per-kernel
-    log scale ``m`` (a detached constant, so any value is exact) that keeps the components ``w``
-    finite. While :math:`e^{2m}` is moderate the product is taken directly; otherwise each tap's
-    components are divided by their largest magnitude ``n`` (a detached constant too) and the
-    factor :math:`e^{2(m + \log n)}` is formed once, so no intermediate overflows or underflows
-    to ``0 * inf``. Where :math:`w = 0` (the origin) the tap is ``-0.0`` with a zero gradient;
-    taps beyond a quarter of the dtype's range become ``-inf`` with a zero gradient, so every
-    finite tap's gradient stays finite.
+
+def _normalized_components(
+    coefficients: torch.Tensor, logs: torch.Tensor, log_norm: torch.Tensor
+) -> torch.Tensor:
+    """``sum_k c_k e^{l_k - log_norm}`` per component, without ``0 * inf``: ``(O, I, C, T)``."""
+    exponent = logs - log_norm[..., None, None, :]
+    exponent = torch.where(coefficients.detach() != 0, exponent, 0.0)
+    return (coefficients * exponent.exp()).sum(dim=-2)
+
+
+def _negative_form(
+    components: torch.Tensor, log_norm: torch.Tensor, out_dtype: torch.dtype
+) -> torch.Tensor:
+    r"""Taps :math:`-e^{2 \nu} |w|^2` from normalised components, without NaN or overflow.
+
+    Every kernel writes its quadratic form as :math:`|u|^2` with components
+    :math:`u_c = \sum_k c_{ck} e^{l_{ck}}` (offsets times exponentials of the parameters). Each
+    tap's components are divided by their largest term :math:`e^{\nu}` *inside* the
+    exponentials (:math:`\nu` is a detached constant, so any value is exact), so they are
+    at most about 1 and no intermediate under- or overflows into ``0 * inf``; the scale
+    :math:`e^{2\nu}` is applied once at the end. A tap without any nonzero term (the origin) is
+    ``-0.0`` with a zero gradient; taps beyond a quarter of ``out_dtype``'s range become ``-inf``
+    with a zero gradient, so every finite tap's gradient stays finite.
 
     Args:
-        components: ``(O, I, C, T)`` finite components :math:`w` of every tap.
-        log_scale: ``(O, I, 1)`` log scales ``m`` (detached).
-        out_dtype: The dtype the taps will be cast to, whose range decides ``-inf``
-            (default: the components' dtype).
+        components: ``(O, I, C, T)`` normalised components :math:`u / e^{\nu}`.
+        log_norm: ``(O, I, T)`` the detached :math:`\nu` (``-inf`` where all terms are 0).
+        out_dtype: The dtype the taps will be cast to; its range decides ``-inf``.
 
     Returns:
         ``(O, I, T)`` taps: -0.0 at the origin, finite and negative or ``-inf`` elsewhere.
     """
-    info = torch.finfo(components.dtype if out_dtype is None else out_dtype)
+    info = torch.finfo(out_dtype)
     limit = math.log(info.max / 4)
-    largest = components.detach().abs().amax(dim=-2)  # (O, I, T)
-    positive = largest > 0
-    largest = torch.where(positive, largest, 1.0)
-    moderate = log_scale.abs() <= limit / 2  # e^{2m} <= sqrt(max / 4): a safe direct product
-    direct = torch.exp(2.0 * torch.where(moderate, log_scale, 0.0)) * components.square().sum(-2)
-    log_factor = 2.0 * (log_scale + largest.log())  # detached
-    fits = log_factor <= limit
-    normalized = components / largest.unsqueeze(-2)  # largest entry of magnitude 1
-    rescaled = torch.exp(torch.where(fits, log_factor, 0.0)) * normalized.square().sum(-2)
-    form = torch.where(moderate, direct, rescaled)
-    beyond = (~moderate & ~fits) | ~(form.detach() <= info.max / 4)  # also catches NaN/inf
-    keep = positive & ~beyond
-    form = torch.where(keep, form, 0.0)
-    return torch.where(positive & beyond, -math.inf, -form)
+    positive = log_norm > -math.inf
+    log_factor = 2.0 * torch.where(positive, log_norm, 0.0)
+    squared = components.square().sum(dim=-2)
+    log_form = log_factor + torch.log(torch.where(squared > 0, squared, 1.0)).detach()
+    fits = positive & (squared > 0) & (log_form <= limit)
+    form = torch.exp(torch.where(fits, log_factor, 0.0)) * torch.where(fits, squared, 0.0)
+    beyond = positive & (squared > 0) & ~fits
+    return torch.where(beyond, -math.inf, -form)
+
+
+def _form_from_terms(
+    coefficients: torch.Tensor, logs: torch.Tensor, out_dtype: torch.dtype
+) -> torch.Tensor:
+    """Taps ``-|u|^2`` with ``u_c = sum_k c_ck e^{l_ck}``; coefficients ``(O, I, C, K, T)``."""
+    log_norm = _tap_log_magnitude(coefficients, logs)
+    components = _normalized_components(coefficients, logs, log_norm)
+    return _negative_form(components, log_norm, out_dtype)
 
 
 class _QuadraticKernel(KernelModule):
@@ -181,12 +208,11 @@ class QuadraticKernelSpectral2D(_QuadraticKernel):
         cos, sin = theta.cos().unsqueeze(-1), theta.sin().unsqueeze(-1)
         along = cos * rows + sin * cols
         across = cos * cols - sin * rows
-        # -(along^2 e^{-2 s0} + across^2 e^{-2 s1}) = -e^{2m} |w|^2 with m = max(-s) (a constant)
-        # and w = (along e^{-s0-m}, across e^{-s1-m}): no overflow of e^{-2s} for tiny stds.
-        scale = log_std.detach().neg().amax(dim=-1, keepdim=True)
-        relative = (-log_std - scale).exp()
-        components = torch.stack([along * relative[..., 0:1], across * relative[..., 1:2]], dim=-2)
-        return self._shape(_negative_form(components, scale, dtype).to(dtype))
+        # -(along^2 e^{-2 s0} + across^2 e^{-2 s1}): one term per component, computed with
+        # each tap's largest term factored out of the exponentials (no overflow of e^{-2s}).
+        coefficients = torch.stack([along, across], dim=-2).unsqueeze(-2)  # (O, I, 2, 1, T)
+        logs = (-log_std)[..., None, None]  # (O, I, 2, 1, 1)
+        return self._shape(_form_from_terms(coefficients, logs, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.
@@ -249,25 +275,31 @@ class QuadraticKernelCholesky2D(_QuadraticKernel):
         rows, cols = positions[:, 0], positions[:, 1]
         # L^{-1} v by forward substitution, with sqrt(1 - tanh(c)^2) = 1 / cosh(c):
         #   w0 = rows e^{-s0},  w1 = cols e^{-s1} cosh(c) - rows e^{-s0} sinh(c).
-        # With a = |c|, cosh(c) = e^a (1 + e^{-2a}) / 2 and sinh(c) = sign(c) e^a (1 - e^{-2a}) / 2.
-        # Every exponential is taken relative to the constant log scale m = m_s + g with
-        # m_s = max(-s) and g = max(a - log 2, 0): nothing overflows for tiny stds or a large corr.
-        neg_log_std = -log_std
-        magnitude = corr.abs().unsqueeze(-1)
-        growth = (magnitude.detach() - math.log(2.0)).clamp_min(0.0)
-        std_scale = neg_log_std.detach().amax(dim=-1, keepdim=True)
-        scale = std_scale + growth
-        relative = (neg_log_std - std_scale).exp()  # e^{-s - m_s} <= 1
+        # With a = |c|, cosh(c) = e^a (1 + e^{-2a}) / 2 and sinh(c) = sign(c) e^a (1 - e^{-2a}) / 2,
+        # so every term is (offset) * (bounded factor) * e^(log), and no exponential of a large
+        # corr or a tiny std is ever formed on its own.
+        magnitude = corr.abs()[..., None, None]  # (O, I, 1, 1)
         decay = torch.exp(-2.0 * magnitude)
-        boost = torch.exp(magnitude - math.log(2.0) - growth)  # e^{a - log 2 - g} <= 1
-        sign = corr.sign().unsqueeze(-1)
-        w0 = rows * (neg_log_std[..., 0:1] - scale).exp()
-        w1 = boost * (
-            cols * relative[..., 1:2] * (1.0 + decay)
-            - sign * rows * relative[..., 0:1] * (1.0 - decay)
-        )
-        taps = _negative_form(torch.stack([w0, w1], dim=-2), scale, dtype)
-        return self._shape(taps.to(dtype))
+        sign = corr.sign()[..., None, None]
+        zeros = torch.zeros_like(rows).expand(*corr.shape, 1, rows.shape[-1])
+        first = torch.cat([rows.expand_as(zeros), zeros], dim=-2)  # (O, I, 2, T)
+        second = torch.cat([cols * (1.0 + decay), -sign * rows * (1.0 - decay)], dim=-2)
+        coefficients = torch.stack([first, second], dim=-3)  # (O, I, 2, 2, T)
+        half_growth = magnitude - math.log(2.0)
+        logs = torch.stack(
+            [
+                torch.cat([-log_std[..., 0:1], torch.zeros_like(log_std[..., 0:1])], dim=-1),
+                torch.cat(
+                    [
+                        half_growth[..., 0] - log_std[..., 1:2],
+                        half_growth[..., 0] - log_std[..., 0:1],
+                    ],
+                    dim=-1,
+                ),
+            ],
+            dim=-2,
+        ).unsqueeze(-1)  # (O, I, 2, 2, 1)
+        return self._shape(_form_from_terms(coefficients, logs, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.
@@ -320,9 +352,9 @@ class QuadraticKernelIsoND(_QuadraticKernel):
         dtype = self.log_std.dtype
         positions, log_std = _wide(self._positions, self.log_std)
         offsets = positions.t()  # (N, T)
-        scale = -log_std.unsqueeze(-1)  # -|v|^2 e^{2m} with m = -log_std
-        components = offsets.expand(*log_std.shape, *offsets.shape)
-        return self._shape(_negative_form(components, scale, dtype).to(dtype))
+        coefficients = offsets.expand(*log_std.shape, *offsets.shape).unsqueeze(-2)  # (O,I,N,1,T)
+        logs = (-log_std)[..., None, None, None]  # -|v|^2 e^{-2 log_std}
+        return self._shape(_form_from_terms(coefficients, logs, dtype).to(dtype))
 
 
 class QuadraticKernelIso2D(QuadraticKernelIsoND):
@@ -479,13 +511,17 @@ class QuadraticKernelCholeskyND(_QuadraticKernel):
         dtype = self.log_std.dtype
         positions, log_std, offdiag = _wide(self._positions, self.log_std, self.offdiag)
         offsets = positions.t()  # (N, T)
-        scale = log_std.detach().neg().amax(dim=-1, keepdim=True)  # (O, I, 1)
-        rhs = (-log_std - scale).exp().unsqueeze(-1) * offsets  # (O, I, N, T)
+        coefficients = offsets.expand(*log_std.shape[:2], *offsets.shape).unsqueeze(
+            -2
+        )  # (O,I,N,1,T)
+        logs = (-log_std)[..., None, None]  # (O, I, N, 1, 1)
+        log_norm = _tap_log_magnitude(coefficients, logs)
+        rhs = _normalized_components(coefficients, logs, log_norm)  # e^{-s} v / e^nu, (O,I,N,T)
         unit = torch.eye(len(self._sizes), dtype=rhs.dtype, device=rhs.device) + torch.einsum(
             "oim,mab->oiab", offdiag, self._placement.to(rhs.dtype)
         )
         solved = torch.linalg.solve_triangular(unit, rhs, upper=False, unitriangular=True)
-        return self._shape(_negative_form(solved, scale, dtype).to(dtype))
+        return self._shape(_negative_form(solved, log_norm, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.

@@ -112,7 +112,9 @@ def _negative_form(
     squared = components.square().sum(dim=-2)
     log_form = log_factor + torch.log(torch.where(squared > 0, squared, 1.0)).detach()
     fits = positive & (squared > 0) & (log_form <= limit)
-    form = torch.exp(torch.where(fits, log_factor, 0.0)) * torch.where(fits, squared, 0.0)
+    # e^{nu} twice rather than e^{2 nu} once: finite even when cancellation makes |u|^2 tiny.
+    half = torch.exp(torch.where(fits, log_norm, 0.0))
+    form = (half * torch.where(fits, squared, 0.0)) * half
     beyond = positive & (squared > 0) & ~fits
     return torch.where(beyond, -math.inf, -form)
 
@@ -505,15 +507,13 @@ class QuadraticKernelCholeskyND(_QuadraticKernel):
     def forward(self) -> torch.Tensor:
         """The ``(O, I, *kernel_size)`` kernels."""
         # L = diag(e^s) U with U unit lower triangular (the offdiag entries), so
-        # L^{-1} v = e^m U^{-1} (e^{-s-m} v) for the constant m = max(-s): tiny or huge stds
-        # only move m. Evaluated in float64 (cheap: O * I * N^2 * T), where the growth of
-        # U^{-1} with large offdiag entries stays in range for float32 parameters.
+        # L^{-1} v = e^nu U^{-1} (e^{-s} v / e^nu) with nu each tap's largest log term: tiny or
+        # huge stds only move nu. Evaluated in float64 (cheap: O * I * N^2 * T), where the
+        # growth of U^{-1} with large offdiag entries stays in range for float32 parameters.
         dtype = self.log_std.dtype
         positions, log_std, offdiag = _wide(self._positions, self.log_std, self.offdiag)
         offsets = positions.t()  # (N, T)
-        coefficients = offsets.expand(*log_std.shape[:2], *offsets.shape).unsqueeze(
-            -2
-        )  # (O,I,N,1,T)
+        coefficients = offsets.expand(*log_std.shape[:2], *offsets.shape)[..., None, :]
         logs = (-log_std)[..., None, None]  # (O, I, N, 1, 1)
         log_norm = _tap_log_magnitude(coefficients, logs)
         rhs = _normalized_components(coefficients, logs, log_norm)  # e^{-s} v / e^nu, (O,I,N,T)

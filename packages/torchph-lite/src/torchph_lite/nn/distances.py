@@ -178,8 +178,7 @@ def log1p_weighted_l1_distances(
         half_difference = (points[..., d, None] * 0.5 - centers[:, d] * 0.5).abs()
         return half_difference.clamp_min(tiny).log() + weights[:, d].abs().clamp_min(tiny).log()
 
-    shift = torch.zeros(points.shape[:-1] + centers.shape[:1], dtype=points.dtype)
-    shift = shift.to(points.device)
+    shift = points.new_zeros(points.shape[:-1] + centers.shape[:1])
     with torch.no_grad():
         for d in range(points.shape[-1]):
             shift = torch.maximum(shift, log_term(d) + log_two)

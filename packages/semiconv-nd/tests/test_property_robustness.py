@@ -94,7 +94,9 @@ SEMIFIELDS = {
     channels=st.integers(1, 3),
     height=st.integers(1, 7),
     width=st.integers(1, 7),
-    size=st.integers(1, 4),
+    # Odd sizes: the (flipped, kind="conv") kernel's origin tap 0 then meets each output pixel's
+    # own input pixel, so the output is finite even where the other taps are -inf.
+    size=st.sampled_from([1, 3, 5]),
     log_std=st.floats(-60, 60),
     log_scale=st.floats(-1, 1),
     padding=st.sampled_from(["same", 0]),

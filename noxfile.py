@@ -129,10 +129,16 @@ def build(session: nox.Session, package: str) -> None:
     session.run(
         "python", str(ROOT / "tools" / "check_dist.py"), package, PACKAGES[package], str(outdir)
     )
-    # The wheel alone (with its declared dependencies only) must install and import.
+    # The wheel alone (with its declared dependencies only) must install and import without a
+    # single warning (e.g. torch's "Failed to initialize NumPy" when numpy is not declared).
+    # The venv holds only build, twine (neither pulls numpy or torch) and the wheel's own deps.
     _install(session, str(next(outdir.glob("*.whl"))))
     session.run(
-        "python", "-c", f"import {PACKAGES[package]} as m; print(m.__name__, m.__version__)"
+        "python",
+        "-W",
+        "error",
+        "-c",
+        f"import {PACKAGES[package]} as m; print(m.__name__, m.__version__)",
     )
 
 

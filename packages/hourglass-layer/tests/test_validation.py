@@ -74,6 +74,23 @@ def test_dtype_mismatch_is_explained():
         layer(torch.randn(2, 5, dtype=torch.float64))
 
 
+def test_zero_input_features_are_rejected_on_both_paths():
+    with pytest.raises(ValueError, match="in_features must be a positive int, got 0"):
+        HourglassLayer(4, 6, in_features=0)
+    lazy = HourglassLayer(4, 6)
+    with pytest.raises(ValueError, match=r"at least one input feature .* got shape \(2, 5, 0\)"):
+        lazy(torch.zeros(2, 5, 0))
+    assert not lazy.built_W1  # nothing was built from the bad input
+    assert lazy(torch.zeros(2, 5, 3)).shape == (2, 5, 6)
+
+
+@pytest.mark.parametrize("lazy", [True, False])
+def test_device_mismatch_is_explained(lazy):
+    layer = HourglassLayer(4, 3) if lazy else HourglassLayer(4, 3, in_features=5)
+    with pytest.raises(ValueError, match=r"F is on device meta but the weights are on cpu"):
+        layer(torch.empty(2, 5, device="meta"))
+
+
 def test_built_flags_need_din():
     with pytest.raises(ValueError, match=r"built_W1=True .* needs Din"):
         HourglassLayer(4, 3, built_W1=True)

@@ -137,7 +137,69 @@ def test_mismatches_are_reported_at_the_first_call() -> None:
         )(torch.randn(1, 1, 8, 8))
     with pytest.raises(TypeError, match="dtype"):
         conv(torch.randn(1, 4, 8, 8, dtype=torch.float64))
-    with pytest.raises(ValueError, match="kernel"):
-        conv(torch.randn(1, 4, 8))  # wrong number of spatial dimensions
+    with pytest.raises(ValueError, match=r"img: .* 2 spatial axes .* got shape \(4, 8\)"):
+        conv(torch.randn(4, 8))  # wrong number of spatial dimensions
     with pytest.raises(TypeError, match="kernel"):
         GenericConv("not a module", BroadcastSemifield.linear().dynamic())
+
+
+@pytest.mark.parametrize("semifield", ["broadcast", "select"])
+def test_unbatched_input_is_accepted_like_nn_conv2d(semifield) -> None:
+    field = (
+        BroadcastSemifield.tropical_max()
+        if semifield == "broadcast"
+        else semiconv.SelectSemifield.tropical_max()
+    )
+    conv = GenericConv(semiconv.QuadraticKernelIso2D(3, 2, 3), field.dynamic(), padding="same")
+    img = torch.randn(3, 6, 7)
+    out = conv(img)
+    assert out.shape == (2, 6, 7)
+    torch.testing.assert_close(out, conv(img.unsqueeze(0)).squeeze(0))
+    closing = GenericClosing(
+        semiconv.QuadraticKernelIso2D(1, 3, 3),
+        BroadcastSemifield.tropical_max().dynamic(),
+        BroadcastSemifield.tropical_min_negated().dynamic(),
+        padding="same",
+        groups=3,
+    )
+    torch.testing.assert_close(closing(img), closing(img.unsqueeze(0)).squeeze(0))
+
+
+@pytest.mark.parametrize("module", ["conv", "closing"])
+def test_bad_images_are_reported_as_the_images_fault(module) -> None:
+    kernel = semiconv.QuadraticKernelIso2D(1, 2, 3)
+    dilation = BroadcastSemifield.tropical_max().dynamic()
+    conv = (
+        GenericConv(kernel, dilation, padding="same", groups=2)
+        if module == "conv"
+        else GenericClosing(
+            kernel, dilation, BroadcastSemifield.tropical_min_negated().dynamic(), groups=2
+        )
+    )
+    cases = [
+        (
+            torch.randn(1, 2, 8, 8, dtype=torch.float64),
+            TypeError,
+            r"img: expected dtype torch.float32 \(the kernel's dtype\), got torch.float64",
+        ),
+        (
+            torch.ones(1, 2, 8, 8, dtype=torch.int64),
+            TypeError,
+            r"img: expected a floating-point tensor",
+        ),
+        (
+            torch.randn(8, 8),
+            ValueError,
+            r"img: expected a batched \(B, C, \*spatial\) or unbatched",
+        ),
+        (torch.randn(1, 2, 8, 8, 8), ValueError, r"img: .* got shape \(1, 2, 8, 8, 8\)"),
+        (
+            torch.randn(1, 2, 8, 8, device="meta"),
+            ValueError,
+            r"img: expected a tensor on cpu .* got meta",
+        ),
+        ([[1.0]], TypeError, r"img: expected a torch.Tensor, got list"),
+    ]
+    for img, error, match in cases:
+        with pytest.raises(error, match=match):
+            conv(img)

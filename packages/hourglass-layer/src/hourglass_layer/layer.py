@@ -234,6 +234,11 @@ class HourglassLayer(LazyModuleMixin, nn.Module):
     def initialize_parameters(self, F: torch.Tensor, *args: Any, **kwargs: Any) -> None:
         """Infer ``Din`` from the first input (called by the lazy-module machinery)."""
         _check_input_tensor(F)
+        if F.shape[-1] == 0:
+            raise ValueError(
+                "F must have at least one input feature (last dimension Din > 0) to build the "
+                f"layer, got shape {tuple(F.shape)}"
+            )
         self._materialize(int(F.shape[-1]))
 
     def _materialize(self, din: int) -> None:
@@ -270,6 +275,11 @@ class HourglassLayer(LazyModuleMixin, nn.Module):
             raise ValueError(
                 f"F must have last dimension Din={W1.shape[0]} (the layer is built), got "
                 f"shape {tuple(F.shape)}"
+            )
+        if F.device != W1.device:
+            raise ValueError(
+                f"F is on device {F.device} but the weights are on {W1.device}; move one of "
+                f"them (e.g. layer.to(F.device) or F.to({str(W1.device)!r}))"
             )
         if F.dtype != W1.dtype and not torch.is_autocast_enabled(F.device.type):
             raise TypeError(

@@ -17,6 +17,7 @@ import torch
 
 from hourglass_layer.spectral import (
     check_spectral_strategy,
+    default_tikhonov_lambda,
     largest_eigenvalue,
     spectral_compute_dtype,
     svd_top,
@@ -55,8 +56,10 @@ def hourglass_penalty(
 
     Half and bfloat16 weights are upcast to float32, and autocast is disabled inside, so the
     result has the upcast dtype even under :func:`torch.autocast`. With
-    ``"safe"``, :math:`W_1` is first divided by :math:`\max|W_1|` (exact, as the expression is
-    homogeneous), so tiny or huge weights neither underflow nor overflow. The
+    ``"safe"`` and ``"approx"`` (the default), :math:`W_1` is first divided by :math:`\max|W_1|`
+    (exact: the Tikhonov shift of ``"approx"`` is rescaled with it), so tiny or huge finite
+    weights neither underflow nor overflow, the decomposition never raises, and the result is
+    never NaN; non-finite weights give NaN. The
     Frobenius norm is :func:`torch.linalg.matrix_norm`, whose gradient at the optimum
     (:math:`\mathcal{L}_h = 0`) is zero, not NaN.
 
@@ -99,33 +102,57 @@ def hourglass_penalty(
 def _penalty(
     weights: torch.Tensor, strategy: str, normalization: str, tikhonov_lambda: float | None
 ) -> torch.Tensor:
-    if strategy == "safe":
-        return _safe_penalty(weights, normalization)
-    cov = weights.mT @ weights
-    top = largest_eigenvalue(cov, strategy, tikhonov_lambda)[..., None, None]
-    ratio = cov / top if normalization == "squared" else cov / torch.sqrt(top)
-    eye = torch.eye(cov.shape[-1], dtype=cov.dtype, device=cov.device)
-    return torch.linalg.matrix_norm(ratio - eye, ord="fro")
+    if strategy == "unsafe":
+        cov = weights.mT @ weights
+        top = largest_eigenvalue(cov, "unsafe")[..., None, None]
+        ratio = cov / top if normalization == "squared" else cov / torch.sqrt(top)
+        return _frobenius_distance_to_identity(ratio)
+    return _scaled_penalty(weights, strategy, normalization, tikhonov_lambda)
 
 
-def _safe_penalty(weights: torch.Tensor, normalization: str) -> torch.Tensor:
-    """L_h by the SVD of C, computed on W / max|W| so that nothing under- or overflows.
+def _scaled_penalty(
+    weights: torch.Tensor, strategy: str, normalization: str, tikhonov_lambda: float | None
+) -> torch.Tensor:
+    """L_h computed on W' = W / a with a = max|W|, so that nothing under- or overflows.
 
-    L_h(W) depends on W only through C / ||W||^2 (``"squared"``) or a * C' / ||W'|| with
-    W' = W / a (``"vl3d"``), so dividing by a = max|W| (treated as a constant by autograd) is
-    exact. Non-finite weights are replaced by zeros before the SVD (which then cannot fail) and
-    the result is made NaN afterwards.
+    With C' = W'ᵀW' and any constant a > 0 (treated as such by autograd):
+
+    * ``"safe"``: ||W||² = a² s' with s' the top singular value of C';
+    * ``"approx"``: λ_max(C + λI) = a² λ_max(C' + (λ / a²) I) exactly, so the Tikhonov shift
+      is applied to the scaled matrix as λ / a² (capped where it dwarfs C' anyway);
+
+    then C / ||W||^p is C' / s' (``"squared"``) or a C' / sqrt(s') (``"vl3d"``). The entries of
+    W' lie in [-1, 1], so C' is finite and its top eigenvalue is at least 1 unless W = 0: the
+    eigen/singular value routines never see inf and never fail on finite weights. Non-finite
+    weights are replaced by zeros before the decomposition and the result is made NaN after.
     """
     magnitude = weights.detach().abs().amax(dim=(-2, -1))  # NaN/inf iff W is not finite
     finite = torch.isfinite(magnitude)
     magnitude = torch.where(finite, magnitude, 1.0).clamp_min(torch.finfo(weights.dtype).tiny)
-    scaled = torch.where(finite[..., None, None], weights / magnitude[..., None, None], 0.0)
+    scale = magnitude[..., None, None]
+    scaled = torch.where(finite[..., None, None], weights / scale, 0.0)
     cov = scaled.mT @ scaled
-    top = svd_top(cov)[..., None, None]
-    if normalization == "squared":
-        ratio = cov / top
+    if strategy == "safe":
+        top = svd_top(cov)[..., None, None]
     else:
-        ratio = cov * (magnitude[..., None, None] / torch.sqrt(top))
-    eye = torch.eye(cov.shape[-1], dtype=cov.dtype, device=cov.device)
-    value = torch.linalg.matrix_norm(ratio - eye, ord="fro")
+        lam = default_tikhonov_lambda(cov.dtype) if tikhonov_lambda is None else tikhonov_lambda
+        # Beyond sqrt(max) the shift dominates C' (entries <= Din) far below the dtype's eps.
+        shift = (lam / scale.square()).clamp_max(torch.finfo(cov.dtype).max ** 0.5)
+        eye = torch.eye(cov.shape[-1], dtype=cov.dtype, device=cov.device)
+        top = torch.linalg.eigvalsh(cov + shift * eye)[..., -1:, None]
+    ratio = cov / top if normalization == "squared" else cov * (scale / torch.sqrt(top))
+    value = _frobenius_distance_to_identity(ratio)
     return torch.where(finite, value, float("nan"))
+
+
+def _frobenius_distance_to_identity(ratio: torch.Tensor) -> torch.Tensor:
+    """||ratio - I||_F without overflowing when the entries are near the dtype's maximum.
+
+    The difference is divided by its largest magnitude (a constant for autograd) before
+    :func:`torch.linalg.matrix_norm`, whose zero subgradient at the optimum is kept.
+    """
+    eye = torch.eye(ratio.shape[-1], dtype=ratio.dtype, device=ratio.device)
+    difference = ratio - eye
+    peak = difference.detach().abs().amax(dim=(-2, -1), keepdim=True)
+    peak = torch.where(torch.isfinite(peak) & (peak > 0), peak, 1.0)
+    return peak[..., 0, 0] * torch.linalg.matrix_norm(difference / peak, ord="fro")

@@ -34,6 +34,37 @@ def _check_hyperparameters(
         raise ValueError(f"groups: expected a positive int, got {groups!r}")
 
 
+def _check_img(img: object, kernel: torch.Tensor) -> bool:
+    """Check ``img`` against the kernel it meets; return whether it is unbatched ``(C, *S)``.
+
+    An unbatched image (one dim fewer than the kernel) is accepted like :class:`torch.nn.Conv2d`
+    accepts one. Wrong rank, dtype or device is reported as the image's fault, naming what the
+    kernel expects.
+    """
+    if not isinstance(img, torch.Tensor):
+        raise TypeError(f"img: expected a torch.Tensor, got {type(img).__name__}")
+    spatial = kernel.dim() - 2
+    if img.dim() not in (kernel.dim(), kernel.dim() - 1):
+        raise ValueError(
+            f"img: expected a batched (B, C, *spatial) or unbatched (C, *spatial) tensor with "
+            f"{spatial} spatial axes (the kernel has shape {tuple(kernel.shape)}), got shape "
+            f"{tuple(img.shape)}"
+        )
+    if img.dtype != kernel.dtype:
+        raise TypeError(
+            f"img: expected dtype {kernel.dtype} (the kernel's dtype), got {img.dtype}; convert "
+            f"the image (img.to({kernel.dtype})) or the module (module.to({img.dtype}))"
+            if img.is_floating_point()
+            else f"img: expected a floating-point tensor of dtype {kernel.dtype} (the kernel's "
+            f"dtype), got dtype {img.dtype}"
+        )
+    if img.device != kernel.device:
+        raise ValueError(
+            f"img: expected a tensor on {kernel.device} (the kernel's device), got {img.device}"
+        )
+    return img.dim() == kernel.dim() - 1
+
+
 def _extra_repr(module: GenericConv | GenericClosing) -> str:
     parts = []
     if module.padding:
@@ -78,8 +109,10 @@ class GenericConv(nn.Module):
         kind: ``"conv"`` mirrors the kernel (a true convolution); ``"corr"`` does not.
 
     Shape:
-        - Input: :math:`(B, C_{in}, S_1, \\ldots, S_N)`
-        - Output: :math:`(B, C_{out}, O_1, \\ldots, O_N)`
+        - Input: :math:`(B, C_{in}, S_1, \\ldots, S_N)`, or unbatched
+          :math:`(C_{in}, S_1, \\ldots, S_N)` (like :class:`torch.nn.Conv2d`); its dtype and
+          device must be the kernel's (checked, with an error naming ``img``).
+        - Output: :math:`(B, C_{out}, O_1, \\ldots, O_N)`, or :math:`(C_{out}, O_1, \\ldots, O_N)`
 
     Example:
         >>> import torch
@@ -127,16 +160,19 @@ class GenericConv(nn.Module):
             self.kwargs["kind"] = "corr"
 
     def forward(self, img: torch.Tensor) -> torch.Tensor:
-        """Convolve ``img`` of shape ``(B, C, *spatial)`` with the current kernel."""
-        return self.conv(
-            img,
-            self.kernel(),
+        """Convolve ``img`` of shape ``(B, C, *spatial)`` (or unbatched ``(C, *spatial)``)."""
+        kernel = self.kernel()
+        unbatched = _check_img(img, kernel)
+        out = self.conv(
+            img.unsqueeze(0) if unbatched else img,
+            kernel,
             stride=self.stride,
             padding=self.padding,
             dilation=self.dilation,
             groups=self.groups,
             **self.kwargs,
         )
+        return out.squeeze(0) if unbatched else out
 
     def extra_repr(self) -> str:
         return _extra_repr(self)
@@ -161,8 +197,10 @@ class GenericClosing(nn.Module):
         group_broadcasting: As for :class:`GenericConv`.
 
     Shape:
-        - Input: :math:`(B, C_{in}, S_1, \\ldots, S_N)`
-        - Output: :math:`(B, C_{out}, O_1, \\ldots, O_N)`
+        - Input: :math:`(B, C_{in}, S_1, \\ldots, S_N)`, or unbatched
+          :math:`(C_{in}, S_1, \\ldots, S_N)` (like :class:`torch.nn.Conv2d`); its dtype and
+          device must be the kernel's (checked, with an error naming ``img``).
+        - Output: :math:`(B, C_{out}, O_1, \\ldots, O_N)`, or :math:`(C_{out}, O_1, \\ldots, O_N)`
 
     Example:
         >>> import torch
@@ -209,8 +247,10 @@ class GenericClosing(nn.Module):
             self.kwargs["group_broadcasting"] = True
 
     def forward(self, img: torch.Tensor) -> torch.Tensor:
-        """Close ``img`` of shape ``(B, C, *spatial)`` with the current kernel."""
+        """Close ``img`` of shape ``(B, C, *spatial)`` (or unbatched ``(C, *spatial)``)."""
         kernel = self.kernel()
+        if _check_img(img, kernel):
+            return self.forward(img.unsqueeze(0)).squeeze(0)
         common = {
             "stride": self.stride,
             "padding": self.padding,

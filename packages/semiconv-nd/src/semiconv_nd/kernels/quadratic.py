@@ -18,6 +18,14 @@ Parameterisations of the covariance :math:`\Sigma`:
   triangular factor (positive diagonal :math:`e^{\mathrm{log\_std}}`);
 * :class:`QuadraticKernelIso2D` and :class:`QuadraticKernelIsoND`: :math:`\Sigma = \sigma^2 I`.
 
+Extreme but finite parameters (``log_std = -50``, ``corr = 100``, ...) never give NaN: each
+tap's form is evaluated in float64 with its largest term factored out of the exponentials, so
+the origin tap is 0 and every other tap is finite and negative, or ``-inf`` beyond a quarter of
+the parameters' dtype range (with a zero gradient there); gradients of finite taps are finite
+wherever their exact value fits the dtype (float32 parameters: always a number, possibly
+``inf``). Limit: with float64 parameters a gradient whose exact value exceeds the float64 range
+(e.g. an angle of ``1e-243`` with ``log_std = -800``) can come out NaN.
+
 Fixes relative to the original package: the Cholesky kernel computes in the parameters' dtype
 (``.double()`` works and passes gradcheck), its default variance initialisation is the documented
 ``"skewed"`` (the original silently used ``"uniform"``), and the scale-space initialisations of a
@@ -25,6 +33,8 @@ Fixes relative to the original package: the Cholesky kernel computes in the para
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -46,6 +56,76 @@ __all__ = [
     "QuadraticKernelIsoND",
     "QuadraticKernelSpectral2D",
 ]
+
+
+def _wide(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The tensors in float64 (at least): the forms are evaluated there and cast back, so the
+    exponentials of float32 parameters (``e^{100}`` for ``log_std = -50``) and their tiny
+    reciprocals are normal numbers; kernels are small, so this costs nothing measurable."""
+    wide = torch.promote_types(tensors[0].dtype, torch.float64)
+    return tuple(t.to(wide) for t in tensors)
+
+
+def _tap_log_magnitude(coefficients: torch.Tensor, logs: torch.Tensor) -> torch.Tensor:
+    """Detached ``max log|c e^l|`` over the component and term axes: ``(O, I, T)``."""
+    coefficients, logs = coefficients.detach(), logs.detach()
+    nonzero = coefficients != 0
+    magnitude = torch.where(nonzero, coefficients.abs().log() + logs, -math.inf)
+    return magnitude.flatten(-3, -2).amax(dim=-2)
+
+
+def _normalized_components(
+    coefficients: torch.Tensor, logs: torch.Tensor, log_norm: torch.Tensor
+) -> torch.Tensor:
+    """``sum_k c_k e^{l_k - log_norm}`` per component, without ``0 * inf``: ``(O, I, C, T)``."""
+    exponent = logs - log_norm[..., None, None, :]
+    exponent = torch.where(coefficients.detach() != 0, exponent, 0.0)
+    return (coefficients * exponent.exp()).sum(dim=-2)
+
+
+def _negative_form(
+    components: torch.Tensor, log_norm: torch.Tensor, out_dtype: torch.dtype
+) -> torch.Tensor:
+    r"""Taps :math:`-e^{2 \nu} |w|^2` from normalised components, without NaN or overflow.
+
+    Every kernel writes its quadratic form as :math:`|u|^2` with components
+    :math:`u_c = \sum_k c_{ck} e^{l_{ck}}` (offsets times exponentials of the parameters). Each
+    tap's components are divided by their largest term :math:`e^{\nu}` *inside* the
+    exponentials (:math:`\nu` is a detached constant, so any value is exact), so they are
+    at most about 1 and no intermediate under- or overflows into ``0 * inf``; the scale
+    :math:`e^{2\nu}` is applied once at the end. A tap without any nonzero term (the origin) is
+    ``-0.0`` with a zero gradient; taps beyond a quarter of ``out_dtype``'s range become ``-inf``
+    with a zero gradient, so every finite tap's gradient stays finite.
+
+    Args:
+        components: ``(O, I, C, T)`` normalised components :math:`u / e^{\nu}`.
+        log_norm: ``(O, I, T)`` the detached :math:`\nu` (``-inf`` where all terms are 0).
+        out_dtype: The dtype the taps will be cast to; its range decides ``-inf``.
+
+    Returns:
+        ``(O, I, T)`` taps: -0.0 at the origin, finite and negative or ``-inf`` elsewhere.
+    """
+    info = torch.finfo(out_dtype)
+    limit = math.log(info.max / 4)
+    positive = log_norm > -math.inf
+    log_factor = 2.0 * torch.where(positive, log_norm, 0.0)
+    squared = components.square().sum(dim=-2)
+    log_form = log_factor + torch.log(torch.where(squared > 0, squared, 1.0)).detach()
+    fits = positive & (squared > 0) & (log_form <= limit)
+    # e^{nu} twice rather than e^{2 nu} once: finite even when cancellation makes |u|^2 tiny.
+    half = torch.exp(torch.where(fits, log_norm, 0.0))
+    form = (half * torch.where(fits, squared, 0.0)) * half
+    beyond = positive & (squared > 0) & ~fits
+    return torch.where(beyond, -math.inf, -form)
+
+
+def _form_from_terms(
+    coefficients: torch.Tensor, logs: torch.Tensor, out_dtype: torch.dtype
+) -> torch.Tensor:
+    """Taps ``-|u|^2`` with ``u_c = sum_k c_ck e^{l_ck}``; coefficients ``(O, I, C, K, T)``."""
+    log_norm = _tap_log_magnitude(coefficients, logs)
+    components = _normalized_components(coefficients, logs, log_norm)
+    return _negative_form(components, log_norm, out_dtype)
 
 
 class _QuadraticKernel(KernelModule):
@@ -124,13 +204,17 @@ class QuadraticKernelSpectral2D(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, k, k)`` kernels."""
-        rows, cols = self._positions[:, 0], self._positions[:, 1]
-        cos, sin = self.theta.cos().unsqueeze(-1), self.theta.sin().unsqueeze(-1)
+        dtype = self.log_std.dtype
+        positions, theta, log_std = _wide(self._positions, self.theta, self.log_std)
+        rows, cols = positions[:, 0], positions[:, 1]
+        cos, sin = theta.cos().unsqueeze(-1), theta.sin().unsqueeze(-1)
         along = cos * rows + sin * cols
         across = cos * cols - sin * rows
-        precision = self.log_std.mul(-2.0).exp()
-        form = along.square() * precision[..., 0:1] + across.square() * precision[..., 1:2]
-        return self._shape(-form)
+        # -(along^2 e^{-2 s0} + across^2 e^{-2 s1}): one term per component, computed with
+        # each tap's largest term factored out of the exponentials (no overflow of e^{-2s}).
+        coefficients = torch.stack([along, across], dim=-2).unsqueeze(-2)  # (O, I, 2, 1, T)
+        logs = (-log_std)[..., None, None]  # (O, I, 2, 1, 1)
+        return self._shape(_form_from_terms(coefficients, logs, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.
@@ -188,13 +272,36 @@ class QuadraticKernelCholesky2D(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, k, k)`` kernels."""
-        rows, cols = self._positions[:, 0], self._positions[:, 1]
-        std = self.log_std.exp()
-        r = self.corr.tanh().unsqueeze(-1)
-        # Solve L w = v by forward substitution; sqrt(1 - tanh(c)^2) = 1 / cosh(c).
-        w0 = rows / std[..., 0:1]
-        w1 = (cols - r * std[..., 1:2] * w0) * (self.corr.cosh().unsqueeze(-1) / std[..., 1:2])
-        return self._shape(-(w0.square() + w1.square()))
+        dtype = self.log_std.dtype
+        positions, log_std, corr = _wide(self._positions, self.log_std, self.corr)
+        rows, cols = positions[:, 0], positions[:, 1]
+        # L^{-1} v by forward substitution, with sqrt(1 - tanh(c)^2) = 1 / cosh(c):
+        #   w0 = rows e^{-s0},  w1 = cols e^{-s1} cosh(c) - rows e^{-s0} sinh(c).
+        # With a = |c|, cosh(c) = e^a (1 + e^{-2a}) / 2 and sinh(c) = sign(c) e^a (1 - e^{-2a}) / 2,
+        # so every term is (offset) * (bounded factor) * e^(log), and no exponential of a large
+        # corr or a tiny std is ever formed on its own.
+        magnitude = corr.abs()[..., None, None]  # (O, I, 1, 1)
+        decay = torch.exp(-2.0 * magnitude)
+        sign = corr.sign()[..., None, None]
+        zeros = torch.zeros_like(rows).expand(*corr.shape, 1, rows.shape[-1])
+        first = torch.cat([rows.expand_as(zeros), zeros], dim=-2)  # (O, I, 2, T)
+        second = torch.cat([cols * (1.0 + decay), -sign * rows * (1.0 - decay)], dim=-2)
+        coefficients = torch.stack([first, second], dim=-3)  # (O, I, 2, 2, T)
+        half_growth = magnitude - math.log(2.0)
+        logs = torch.stack(
+            [
+                torch.cat([-log_std[..., 0:1], torch.zeros_like(log_std[..., 0:1])], dim=-1),
+                torch.cat(
+                    [
+                        half_growth[..., 0] - log_std[..., 1:2],
+                        half_growth[..., 0] - log_std[..., 0:1],
+                    ],
+                    dim=-1,
+                ),
+            ],
+            dim=-2,
+        ).unsqueeze(-1)  # (O, I, 2, 2, 1)
+        return self._shape(_form_from_terms(coefficients, logs, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.
@@ -244,8 +351,12 @@ class QuadraticKernelIsoND(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, *kernel_size)`` kernels."""
-        squared = self._positions.square().sum(dim=-1)
-        return self._shape(-squared * self.log_std.mul(-2.0).exp().unsqueeze(-1))
+        dtype = self.log_std.dtype
+        positions, log_std = _wide(self._positions, self.log_std)
+        offsets = positions.t()  # (N, T)
+        coefficients = offsets.expand(*log_std.shape, *offsets.shape).unsqueeze(-2)  # (O,I,N,1,T)
+        logs = (-log_std)[..., None, None, None]  # -|v|^2 e^{-2 log_std}
+        return self._shape(_form_from_terms(coefficients, logs, dtype).to(dtype))
 
 
 class QuadraticKernelIso2D(QuadraticKernelIsoND):
@@ -395,12 +506,22 @@ class QuadraticKernelCholeskyND(_QuadraticKernel):
 
     def forward(self) -> torch.Tensor:
         """The ``(O, I, *kernel_size)`` kernels."""
-        offsets = self._positions.t().to(self.log_std.dtype)  # (N, T)
-        factor = self.cholesky()
-        solved = torch.linalg.solve_triangular(
-            factor, offsets.expand(*factor.shape[:-1], offsets.shape[-1]), upper=False
+        # L = diag(e^s) U with U unit lower triangular (the offdiag entries), so
+        # L^{-1} v = e^nu U^{-1} (e^{-s} v / e^nu) with nu each tap's largest log term: tiny or
+        # huge stds only move nu. Evaluated in float64 (cheap: O * I * N^2 * T), where the
+        # growth of U^{-1} with large offdiag entries stays in range for float32 parameters.
+        dtype = self.log_std.dtype
+        positions, log_std, offdiag = _wide(self._positions, self.log_std, self.offdiag)
+        offsets = positions.t()  # (N, T)
+        coefficients = offsets.expand(*log_std.shape[:2], *offsets.shape)[..., None, :]
+        logs = (-log_std)[..., None, None]  # (O, I, N, 1, 1)
+        log_norm = _tap_log_magnitude(coefficients, logs)
+        rhs = _normalized_components(coefficients, logs, log_norm)  # e^{-s} v / e^nu, (O,I,N,T)
+        unit = torch.eye(len(self._sizes), dtype=rhs.dtype, device=rhs.device) + torch.einsum(
+            "oim,mab->oiab", offdiag, self._placement.to(rhs.dtype)
         )
-        return self._shape(-solved.square().sum(dim=-2))
+        solved = torch.linalg.solve_triangular(unit, rhs, upper=False, unitriangular=True)
+        return self._shape(_negative_form(solved, log_norm, dtype).to(dtype))
 
     def inspect_parameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The covariance parameters.

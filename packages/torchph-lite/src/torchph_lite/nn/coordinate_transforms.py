@@ -64,11 +64,17 @@ def _stretch_small(
     The stretch is evaluated only where it is taken, so neither large or infinite values nor
     diagonal points (value 0, a constant ``-inf`` output) produce NaN gradients.
     """
+    dtype = value.dtype
+    if dtype in (torch.float16, torch.bfloat16):
+        # Evaluated in float32: the stretch of a small lifetime (and its derivative, ~ 1 / value
+        # or 1 / value^2) leaves the half range long before the result does, and an overflow
+        # inside would turn a zero upstream gradient into 0 * inf = NaN.
+        value = value.float()
     small = value <= nu
     on_diagonal = value == 0
     safe = torch.where(small & ~on_diagonal, value, torch.full_like(value, nu))
     stretched = torch.where(small, stretch(safe), value)
-    return stretched.masked_fill(on_diagonal, -math.inf)
+    return stretched.masked_fill(on_diagonal, -math.inf).to(dtype)
 
 
 class LinearRationalStretchedBirthLifeTimeCoordinateTransform:
@@ -173,6 +179,7 @@ class UpperDiagonalThresholdedLogTransform:
         if _check_diagram(dgm, type(self).__name__):
             return dgm
         birth, death = dgm[:, 0], dgm[:, 1]
-        along = (birth + death) / math.sqrt(2.0)
-        across = (death - birth) / math.sqrt(2.0)
+        # Each coordinate divided before the sum: no spurious overflow of b + d near the max.
+        along = birth / math.sqrt(2.0) + death / math.sqrt(2.0)
+        across = death / math.sqrt(2.0) - birth / math.sqrt(2.0)
         return torch.stack([along, _log_stretch(across, self.nu)], dim=1)

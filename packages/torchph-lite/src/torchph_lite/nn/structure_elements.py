@@ -23,7 +23,11 @@ import torch
 from torch import nn
 
 from torchph_lite.nn.batching import is_list_of_tensors, prepare_batch_if_necessary
-from torchph_lite.nn.distances import weighted_l1_distances, weighted_squared_distances
+from torchph_lite.nn.distances import (
+    log1p_weighted_l1_distances,
+    saturated_scaled_squared_distances,
+    weighted_l1_distances,
+)
 from torchph_lite.nn.parameter_init import parameter_init_from_arg, resolve_factory_kwargs
 
 __all__ = ["SLayerExponential", "SLayerRational", "SLayerRationalHat"]
@@ -140,7 +144,9 @@ class SLayerExponential(_SLayerBase):
 
     def forward(self, input: Any) -> torch.Tensor:
         points, weights = self._padded_input(input)
-        distances = weighted_squared_distances(points, self.centers, self.sharpness.square())
+        # (s (p - c))^2 with a gradient-free cap where exp(-.) is exactly 0: no 0 * inf = NaN
+        # gradient for huge points, centres or sharpness.
+        distances = saturated_scaled_squared_distances(points, self.centers, self.sharpness)
         return self._masked_sum(torch.exp(-distances), weights).squeeze()
 
 
@@ -238,7 +244,11 @@ class SLayerRational(_SLayerBase):
         points, weights = self._padded_input(input)
         sharpness = self.sharpness.abs().expand(self.n_elements, self.point_dimension)
         distances = weighted_l1_distances(points, self.centers, sharpness)
-        contributions = (1.0 + distances).pow(-self.exponent.abs())
+        if bool(torch.isfinite(distances).all()):
+            contributions = (1.0 + distances).pow(-self.exponent.abs())
+        else:  # the distance overflowed: take it in log space (finite values and gradients)
+            log1p = log1p_weighted_l1_distances(points, self.centers, sharpness)
+            contributions = torch.exp(-self.exponent.abs() * log1p)
         if self.pointwise_activation_threshold is not None:
             below = contributions < self.pointwise_activation_threshold
             contributions = contributions.masked_fill(below, 0.0)

@@ -6,8 +6,8 @@ Usage::
 
 Each ``benchmarks/<import>/bench_*.py`` writes its own tables (``bench_*.md``) to
 ``benchmarks/output/<import>/``, laid out as suits it. This script reads every table there and
-keeps, for each row, the columns that compare us with a peer: any column whose header says
-``ratio``, ``speed-up``/``speedup`` or ``ours/``. The row's leading descriptive cells (those
+keeps, for each row, the columns that compare us with a peer: any column of numbers whose header
+says ``ratio``, ``speed-up``/``speedup`` or ``ours/``. The row's leading descriptive cells (those
 before the first timing column) name the case, and a ``peer`` column, where present, names the
 peer. The result is one table (package, benchmark, case, peer, what is compared, value) under a
 description of the machine and the date; the full tables stay linked.
@@ -49,7 +49,11 @@ def tables(text: str) -> list[list[list[str]]]:
 def ratio_rows(table: list[list[str]]) -> list[tuple[str, str, str, str]]:
     """``(case, peer, compared, value)`` for every ratio cell of one table."""
     header, rows = table[0], table[1:]
-    ratio_columns = [i for i, name in enumerate(header) if RATIO.search(name)]
+    ratio_columns = [
+        i
+        for i, name in enumerate(header)
+        if RATIO.search(name) and any(re.search(r"\d", row[i]) for row in rows if len(row) > i)
+    ]
     if not ratio_columns:
         return []
     first_measure = next((i for i, n in enumerate(header) if MEASURE.search(n)), 1)

@@ -13,11 +13,15 @@ sys.path.insert(0, str(REPO / "tools"))
 import bench_results
 import examples_index
 
-BENCH_MD = """Some text.
+BENCH_MD = """# Title
+
+## Persistence
 
 | case | ours ms | peer | peer ms (ours/peer) |
 |---|---|---|---|
 | H0, n=100 | 1.0 | ripser | 2.0 (**0.50**) |
+
+## Convolution
 
 | semifield | k | ours ms | original ms | time ratio | memory ratio |
 |---|---|---|---|---|---|
@@ -27,6 +31,10 @@ BENCH_MD = """Some text.
 | no ratios | here |
 |---|---|
 | a | b |
+
+| case | ours fwd | ratio | ours bwd | ratio |
+|---|---|---|---|---|
+| big | 1.5 | 0.9 | 2.5 | 1.1 |
 """
 
 
@@ -36,11 +44,14 @@ def test_bench_summary_keeps_every_ratio_cell(tmp_path: Path) -> None:
     results = tmp_path / "results.md"
     bench_results.main([str(tmp_path / "output"), str(results)])
     text = results.read_text(encoding="utf-8")
-    assert "| pkg | bench_x | H0, n=100 | ripser | peer ms (ours/peer) | 2.0 (0.50) |" in text
-    assert "| pkg | bench_x | tropical, 3 | - | time ratio | 0.500 |" in text
-    assert "| pkg | bench_x | tropical, 3 | - | memory ratio | 0.250 |" in text
-    assert "| pkg | bench_x | tropical, 5 | - | memory ratio | 0.300 |" in text
-    assert text.count("| pkg |") == 4
+    row = "| pkg | bench_x: Persistence | H0, n=100 | ripser | peer ms (ours/peer) | 2.0 (0.50) |"
+    assert row in text
+    assert "| pkg | bench_x: Convolution | tropical, 3 | - | time ratio | 0.500 |" in text
+    assert "| pkg | bench_x: Convolution | tropical, 3 | - | memory ratio | 0.250 |" in text
+    assert "| pkg | bench_x: Convolution | tropical, 5 | - | memory ratio | 0.300 |" in text
+    assert "| pkg | bench_x: Convolution | big | - | ratio (ours fwd) | 0.9 |" in text
+    assert "| pkg | bench_x: Convolution | big | - | ratio (ours bwd) | 1.1 |" in text
+    assert text.count("| pkg |") == 6
     assert "Machine:" in text
     assert "Date:" in text
     assert "[pkg/bench_x.md](output/pkg/bench_x.md)" in text

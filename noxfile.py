@@ -2,9 +2,12 @@
 
 Run ``nox --list`` for the sessions. ``nox`` with no arguments runs everything a contributor must
 keep green (lint, the type check of e2_steerable, vendored copies, the shared helper, every
-package's tests on CPU, the builds, the integration tests against the built wheels, and the
-docs). ``nox -s examples`` runs the main job; ``nox -s bench`` runs the benchmarks (not part of
-the default run).
+package's tests on CPU, the builds, the integration tests against the built wheels, the
+CPU-vs-CUDA cross-check, which skips without a GPU, and the docs). Not in the default run:
+``nox -s examples`` (the main job: every example and ``examples/output/index.md``),
+``nox -s bench`` (benchmarks and ``benchmarks/results.md``) and ``nox -s min_versions`` (each
+package's tests with the lowest torch/numpy/scipy/numba it declares; multi-GB downloads without
+the PyTorch CPU index, so it runs in its own CI workflow).
 
 Torch is pinned through a constraints file so that no session ever pulls an unexpected (multi-GB)
 build: ``constraints/torch-cpu.txt`` by default. Point ``TOOLKIT_CONSTRAINTS`` at another file
@@ -30,6 +33,7 @@ nox.options.sessions = [
     "tests",
     "build",
     "integration",
+    "cuda_crosscheck",
     "docs",
 ]
 
@@ -51,6 +55,10 @@ CONSTRAINTS = Path(os.environ.get("TOOLKIT_CONSTRAINTS", ROOT / "constraints" / 
 DIST = ROOT / "dist"
 HAS_GPU = shutil.which("nvidia-smi") is not None
 DEVICES = [nox.param("cpu", tags=["cpu"]), nox.param("cuda", tags=["cuda"])]
+#: example folders run by ``nox -s examples``: one per package, then the cross-package model
+EXAMPLE_GROUPS = [*PACKAGES.values(), "integration"]
+#: dependencies the ``min_versions`` session pins to the lowest version a package declares
+MIN_VERSION_PINNED = ("torch", "numpy", "scipy", "numba")
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -142,15 +150,107 @@ def build(session: nox.Session, package: str) -> None:
     )
 
 
+def _wheels(extras: dict[str, str] | None = None) -> list[str]:
+    """The built wheel of every package, with ``extras`` (``{package: "cuda"}``) appended."""
+    wheels = []
+    for package in PACKAGES:
+        wheel = str(next((DIST / package).glob("*.whl")))
+        extra = (extras or {}).get(package)
+        wheels.append(f"{wheel}[{extra}]" if extra else wheel)
+    return wheels
+
+
 @nox.session(
     requires=[f"build(package='{package}')" for package in PACKAGES],
 )
 def integration(session: nox.Session) -> None:
-    """Install all four built wheels into one venv and run tests-integration/."""
-    wheels = [str(next((DIST / package).glob("*.whl"))) for package in PACKAGES]
-    _install(session, *wheels, "pytest", "hypothesis")
+    """Install all four built wheels into one venv and run tests-integration/ on the CPU.
+
+    Includes the four-package model (examples/integration/fourpack), 2-process DDP over gloo and
+    torchrun; the CPU-vs-CUDA file skips here (see ``cuda_crosscheck``).
+    """
+    _install(session, *_wheels(), "pytest", "hypothesis", "matplotlib")
     session.chdir(ROOT / "tests-integration")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *session.posargs, env={"CUDA_VISIBLE_DEVICES": ""})
+
+
+@nox.session(
+    requires=[f"build(package='{package}')" for package in PACKAGES],
+)
+def cuda_crosscheck(session: nox.Session) -> None:
+    """CPU vs CUDA: the four-package model and each package's main op (skips without a GPU).
+
+    Install a CUDA build of torch through ``TOOLKIT_CONSTRAINTS`` (see the README); semiconv-nd
+    comes with its ``cuda`` extra (numba-cuda) so its compiled CUDA kernels are compared too.
+    """
+    if not HAS_GPU:
+        session.skip("no NVIDIA GPU on this machine (nvidia-smi not found)")
+    _install(session, *_wheels({"semiconv-nd": "cuda"}), "pytest", "hypothesis", "matplotlib")
+    session.chdir(ROOT / "tests-integration")
+    session.run("pytest", "-rs", "test_cuda_crosscheck.py", *session.posargs)
+
+
+def _lower_bounds(package: str) -> dict[str, str]:
+    """``{name: version}`` of the ``>=`` bounds that ``package`` declares for MIN_VERSION_PINNED.
+
+    Read from its runtime dependencies and its ``test`` dependency group (scipy, for one, is a
+    test-only dependency of some packages).
+    """
+    from packaging.requirements import Requirement
+
+    pyproject = nox.project.load_toml(ROOT / "packages" / package / "pyproject.toml")
+    declared = list(pyproject["project"].get("dependencies", []))
+    declared += [r for r in _test_group(package) if isinstance(r, str)]
+    bounds: dict[str, str] = {}
+    for text in declared:
+        requirement = Requirement(text)
+        if requirement.name.lower() not in MIN_VERSION_PINNED or requirement.marker:
+            continue
+        for spec in requirement.specifier:
+            if spec.operator in (">=", "==", "~="):
+                bounds[requirement.name.lower()] = spec.version
+    return bounds
+
+
+_CHECK_PINS = """
+import ast, importlib.metadata, sys
+def release(text):
+    parts = [int(p) for p in text.split("+")[0].split(".")]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return parts
+for name, pin in ast.literal_eval(sys.argv[1]).items():
+    got = importlib.metadata.version(name)
+    assert release(got) == release(pin), f"{name}: installed {got}, lowest declared {pin}"
+    print(f"{name} {got} (lowest declared: {pin})")
+"""
+
+
+@nox.session(python="3.11", default=False)
+@nox.parametrize("package", list(PACKAGES))
+def min_versions(session: nox.Session, package: str) -> None:
+    """A package's CPU tests with the lowest torch, numpy, scipy and numba its pyproject allows.
+
+    Python 3.11, the newest interpreter with wheels of the oldest numpy (1.24) and torch (2.1)
+    the packages may declare. Set ``TOOLKIT_TORCH_INDEX=https://download.pytorch.org/whl/cpu`` to
+    take CPU builds of old torch releases (about 200 MB instead of several GB of CUDA wheels);
+    the CI workflow does. Not in the default run: it downloads and compiles too much for the
+    45-minute budget (see README).
+    """
+    bounds = _lower_bounds(package)
+    constraints = Path(session.create_tmp()) / "lowest-versions.txt"
+    constraints.write_text("".join(f"{name}=={version}\n" for name, version in bounds.items()))
+    session.log(f"lowest versions of {package}: {bounds}")
+    index = os.environ.get("TOOLKIT_TORCH_INDEX")
+    extra_index = ["--extra-index-url", index] if index else []
+    session.install(
+        "-c", str(constraints), *extra_index, _requirement(package), *_test_group(package)
+    )
+    # the pins took: every pinned distribution is installed at exactly its declared lower bound
+    session.run("python", "-c", _CHECK_PINS, repr(bounds))
+    session.chdir(ROOT / "packages" / package)
+    env = {"CUDA_VISIBLE_DEVICES": ""}
+    session.run("pytest", "-m", "not slow", "-p", "no:cacheprovider", *session.posargs, env=env)
 
 
 @nox.session
@@ -198,9 +298,11 @@ def docs(session: nox.Session) -> None:
     )
 
 
-def _scripts(kind: str, pattern: str, only: list[str]) -> list[tuple[str, Path]]:
+def _scripts(
+    kind: str, pattern: str, only: list[str], groups: list[str] | None = None
+) -> list[tuple[str, Path]]:
     found = []
-    for module in PACKAGES.values():
+    for module in groups or list(PACKAGES.values()):
         if only and module not in only:
             continue
         found += [(module, p) for p in sorted((ROOT / kind / module).glob(pattern))]
@@ -209,14 +311,16 @@ def _scripts(kind: str, pattern: str, only: list[str]) -> list[tuple[str, Path]]
 
 @nox.session(default=False)
 def examples(session: nox.Session) -> None:
-    """The main job: run every package's examples on CPU; outputs go to examples/output/.
+    """The main job: run every package's examples and the four-package model on CPU.
 
-    Pass import names to run a subset, e.g. ``nox -s examples -- hourglass_layer``.
+    Outputs go to examples/output/<group>/, and ``examples/output/index.md`` shows every figure
+    with a one-line explanation (the gallery the docs include). Pass group names to run a
+    subset, e.g. ``nox -s examples -- hourglass_layer integration``.
     """
     _install_all_packages(session)
     session.install("matplotlib")
     env = {"MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": ""}
-    scripts = _scripts("examples", "*.py", session.posargs)
+    scripts = _scripts("examples", "*.py", session.posargs, EXAMPLE_GROUPS)
     if not scripts:
         session.error("no example scripts found")
     for module, script in scripts:
@@ -224,13 +328,21 @@ def examples(session: nox.Session) -> None:
         output.mkdir(parents=True, exist_ok=True)
         session.log(f"running {script.relative_to(ROOT)}")
         session.run("python", str(script), "--output", str(output), env=env)
-    session.log(f"outputs written under {ROOT / 'examples' / 'output'}")
+    session.run(
+        "python",
+        str(ROOT / "tools" / "examples_index.py"),
+        str(ROOT / "examples"),
+        *(f"{module}/{script.name}" for module, script in scripts),
+    )
+    session.log(f"outputs and index.md written under {ROOT / 'examples' / 'output'}")
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks: our code and the reference libraries side by side; markdown tables.
 
+    Each script writes its tables to benchmarks/output/<import>/; ``benchmarks/results.md``
+    then collects every ratio column of them into one table, with the machine and the date.
     Pass import names to run a subset, and ``--quick`` for a smoke run, e.g.
     ``nox -s bench -- semiconv_nd --quick``.
     """
@@ -248,3 +360,14 @@ def bench(session: nox.Session) -> None:
         args = ["--output", str(output)] + (["--quick"] if quick else [])
         session.log(f"running {script.relative_to(ROOT)}")
         session.run("python", str(script), *args, env=env)
+    results = ROOT / "benchmarks" / "results.md"
+    mode = ["--quick"] if quick else []
+    session.run(
+        "python",
+        str(ROOT / "tools" / "bench_results.py"),
+        str(ROOT / "benchmarks" / "output"),
+        str(results),
+        *mode,
+        env=env,
+    )
+    session.log(f"summary written to {results}")

@@ -23,7 +23,10 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
+    "myst_parser",
     "public_api_docs",
+    "migration_coverage",
+    "gallery",
 ]
 
 # Google-style docstrings only.
@@ -39,7 +42,8 @@ autodoc_inherit_docstrings = False
 
 html_theme = "furo"
 html_title = "geometric-topological-dl"
-exclude_patterns = ["_build", "requirements.txt", "_intersphinx"]
+exclude_patterns = ["_build", "requirements.txt", "_intersphinx", "**/test_*.py"]
+source_suffix = {".rst": "restructuredtext"}
 
 # Every cross-reference must resolve. The only exceptions are third-party names whose projects
 # publish no inventory entry for them (listed with the reason).

@@ -134,6 +134,24 @@ def build(session: nox.Session, package: str) -> None:
     )
 
 
+@nox.session(default=False)
+@nox.parametrize("package", list(PACKAGES))
+def test_wheel(session: nox.Session, package: str) -> None:
+    """Run a package's tests against its built wheel (``nox -s build`` first); used by releases."""
+    wheel = next((DIST / package).glob("*.whl"), None)
+    if wheel is None:
+        session.error(f"no wheel in {DIST / package}: run nox -s \"build(package='{package}')\"")
+    _install(session, f"{wheel}[{EXTRAS[package]}]" if EXTRAS[package] else str(wheel))
+    _install(session, *_test_group(package))
+    # Run from a scratch copy of the tests so that the installed wheel, not src/, is imported.
+    tests = Path(session.create_tmp()) / "tests"
+    shutil.rmtree(tests, ignore_errors=True)
+    shutil.copytree(ROOT / "packages" / package / "tests", tests)
+    shutil.copy(ROOT / "packages" / package / "pyproject.toml", tests.parent)
+    session.chdir(tests.parent)
+    session.run("pytest", "-m", "not slow", env={"CUDA_VISIBLE_DEVICES": ""})
+
+
 @nox.session(
     requires=[f"build(package='{package}')" for package in PACKAGES],
 )

@@ -9,6 +9,8 @@ tests that keep the migration guides' coverage tables true.
 from __future__ import annotations
 
 import importlib
+import inspect
+import re
 import sys
 import types
 
@@ -63,22 +65,35 @@ def exported_names(module_name: str) -> list[str]:
     ]
 
 
+def _assigns(module_name: str, name: str) -> bool:
+    """True if the source of ``module_name`` assigns ``name`` at module level."""
+    module = importlib.import_module(module_name)
+    try:
+        source = inspect.getsource(module)
+    except (OSError, TypeError):
+        return False
+    return re.search(rf"^{re.escape(name)}\s*(:[^=]*)?=", source, re.M) is not None
+
+
 def owners(dist: str) -> dict[str, str]:
     """Map each public path ``module.name`` of ``dist`` to its module; re-exports are left out.
 
-    A name is documented under the first public module (in :data:`PUBLIC_MODULES` order) that
-    exports it; a later module exporting the same object under the same name is a re-export.
+    A class or function is documented under the first public module (in :data:`PUBLIC_MODULES`
+    order) that exports it. A constant (data) is documented where it is assigned if that module
+    is public (its doc comment lives there), else under the first public module exporting it.
     """
-    owner: dict[str, str] = {}
-    first: dict[tuple[str, int], str] = {}
+    exporters: dict[tuple[str, int], list[str]] = {}
     for module_name in public_modules(dist):
         module = importlib.import_module(module_name)
         for name in exported_names(module_name):
-            key = (name, id(getattr(module, name)))
-            if key in first:
-                continue
-            first[key] = module_name
-            owner[f"{module_name}.{name}"] = module_name
+            exporters.setdefault((name, id(getattr(module, name))), []).append(module_name)
+    owner: dict[str, str] = {}
+    for (name, _), modules in exporters.items():
+        obj = getattr(importlib.import_module(modules[0]), name)
+        chosen = modules[0]
+        if not callable(obj):
+            chosen = next((m for m in modules if _assigns(m, name)), modules[0])
+        owner[f"{chosen}.{name}"] = chosen
     return owner
 
 

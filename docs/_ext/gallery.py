@@ -48,7 +48,8 @@ def _indent(text: str) -> str:
 def _page(script: Path, manifest: dict[str, Any], figures: list[str]) -> str:
     title, description = _docstring(script)
     rel = script.relative_to(ROOT)
-    lines = [title, "=" * len(title), "", description, ""]
+    # Docstrings are reST-ish; a bare "|" would start a substitution reference.
+    lines = [title, "=" * len(title), "", description.replace("|", "\\|"), ""]
     lines += [
         f"*Script:* ``{rel}`` (ran in {manifest['seconds']} s on the docs' build machine).",
         "",

@@ -228,7 +228,7 @@ def examples(session: nox.Session) -> None:
     Pass import names to run a subset, e.g. ``nox -s examples -- hourglass_layer``.
     """
     _install_all_packages(session)
-    session.install("matplotlib")
+    session.install("matplotlib", "tqdm")
     env = {"MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": ""}
     scripts = _scripts("examples", "*.py", session.posargs)
     if not scripts:

@@ -29,6 +29,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
+from tqdm import tqdm
 
 import e2_steerable
 from e2_steerable.nn import (
@@ -129,7 +130,7 @@ def train(
     optimizer = torch.optim.Adam(params, lr=3e-2)
     losses = []
     net.train()
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="training", disable=None):
         x, y = make_strokes(32, generator)
         logits = head(readout(net(GeometricTensor(x, c_in)).tensor))[:, 0]
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y.float())

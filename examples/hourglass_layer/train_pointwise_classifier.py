@@ -28,6 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from hourglass_layer import HourglassLayer, regularization_loss
 
@@ -121,7 +122,7 @@ def main() -> None:
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     log = ["epoch  task_loss  regularizer  train_acc"]
     task_curve, reg_curve = [], []
-    for epoch in range(1, args.epochs + 1):
+    for epoch in tqdm(range(1, args.epochs + 1), desc="epochs", disable=None):
         model.train()
         epoch_task = epoch_reg = correct = 0.0
         for batch in torch.randperm(len(train_x), generator=generator).split(32):

@@ -31,6 +31,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+from tqdm import tqdm
 
 import semiconv_nd as semiconv
 
@@ -105,7 +106,7 @@ def train(kind: str, data: dict, epochs: int, seed: int) -> tuple[nn.Module, lis
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     images, labels = data["train"]
     history = []
-    for _ in range(epochs):
+    for _ in tqdm(range(epochs), desc="epochs", disable=None):
         order = torch.randperm(labels.numel())
         for start in range(0, labels.numel(), 64):
             batch = order[start : start + 64]

@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from torchph_lite.nn import SLayerExponential
 from torchph_lite.pershom import vr_persistence_l2
@@ -118,7 +119,7 @@ def main() -> None:
         f"{sum(len(d) for d, y in zip(train_h1, train_labels) if y == CIRCLE) / 60:.2f}, blob "
         f"{sum(len(d) for d, y in zip(train_h1, train_labels) if y == BLOB) / 60:.2f}",
     ]
-    for epoch in range(args.epochs + 1):
+    for epoch in tqdm(range(args.epochs + 1), desc="epochs", disable=None):
         logits = model(train_h0, train_h1)
         loss = torch.nn.functional.cross_entropy(logits, train_labels)
         if epoch % 50 == 0:

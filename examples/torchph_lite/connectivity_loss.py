@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
+from tqdm import tqdm
 
 from torchph_lite.pershom import vr_persistence_l1
 
@@ -83,7 +84,7 @@ def train(dataset, n_epochs):
     dl = DataLoader(dataset, batch_size=50, shuffle=True, drop_last=True)
     transformed_pts = [apply_model(model, dataset, device=device)[0]]
     iteration_loss = []
-    for epoch_i in range(1, n_epochs + 1):
+    for epoch_i in tqdm(range(1, n_epochs + 1), desc="epochs", disable=None):
         epoch_loss = 0
         model.train()
         if epoch_i == 20:

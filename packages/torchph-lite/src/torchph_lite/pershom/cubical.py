@@ -54,6 +54,8 @@ def cubical_persistence(
     construction: str = "V",
     superlevel: bool = False,
     batched: bool = False,
+    *,
+    backend: str = "auto",
 ) -> Diagram | list[Diagram]:
     r"""Persistence of the cubical complex of a 2-D or 3-D image, or of a batch of them.
 
@@ -65,6 +67,8 @@ def cubical_persistence(
         construction: ``"V"`` (pixels are vertices) or ``"T"`` (pixels are top cells).
         superlevel: filter by decreasing values.
         batched: the first axis of ``images`` indexes a batch.
+        backend: ``"auto"`` (torch ops on the device for ``max_dimension=0`` on CUDA, numba
+            otherwise), ``"numba"``, or ``"torch"`` (dimension 0 with torch ops on any device).
 
     Returns:
         ``(non_essential, essential)`` lists over dimensions ``0..max_dimension``, or a list of
@@ -87,7 +91,14 @@ def cubical_persistence(
     if not isinstance(superlevel, bool):
         raise TypeError(f"superlevel must be a bool, got {type(superlevel).__name__}")
     source = imgs[0].reshape(-1) if len(imgs) == 1 else torch.cat([t.reshape(-1) for t in imgs])
-    if md == 0 and source.device.type == "cuda":
+    if backend not in ("auto", "numba", "torch"):
+        raise ValueError(f"backend must be 'auto', 'numba' or 'torch', got {backend!r}")
+    if backend == "torch" and md > 0:
+        raise ValueError(
+            f"backend='torch' computes dimension 0 only, got max_dimension={md}; "
+            "use backend='auto' or 'numba'"
+        )
+    if backend == "torch" or (backend == "auto" and md == 0 and source.device.type == "cuda"):
         from ._torch_merge import cubical_h0_torch
 
         out = cubical_h0_torch(imgs, construction, superlevel)
@@ -242,7 +253,7 @@ def _grid_persistence(
     ess: list[Records] = []
     for shape, members in groups.items():
         stack = torch.stack([imgs[i].detach() for i in members]) if len(members) > 1 else None
-        host = (imgs[members[0]].detach()[None] if stack is None else stack)
+        host = imgs[members[0]].detach()[None] if stack is None else stack
         host = host.to("cpu", torch.float64).numpy()
         g = -host if superlevel else host
         ids = np.asarray(members, dtype=np.int64)
@@ -259,9 +270,7 @@ def _grid_persistence(
             if k == d - 1 and not with_top:
                 continue
             bp, dp = flat[0::2], flat[1::2]
-            fin[k].append(
-                Records(k, ids[bp // size], flat_g[bp], flat_g[dp], bp, src[bp], src[dp])
-            )
+            fin[k].append(Records(k, ids[bp // size], flat_g[bp], flat_g[dp], bp, src[bp], src[dp]))
         ess.append(Records(0, ids[ess0 // size], flat_g[ess0], None, ess0, src[ess0], None))
     finite = [_concat_records(fin[k]) for k in sorted(fin) if fin[k] and k <= max_dim]
     essential = [_concat_records(ess)]

@@ -164,7 +164,8 @@ def _check_simplices(simplices: object, n: int, name: str) -> list[np.ndarray]:
         if not isinstance(s, (torch.Tensor, np.ndarray)):
             raise TypeError(f"{where} must be an integer tensor, got {type(s).__name__}")
         arr = s.detach().cpu().numpy() if isinstance(s, torch.Tensor) else s
-        if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        integer = arr.dtype != np.bool_ and np.issubdtype(arr.dtype, np.integer)
+        if not integer and arr.size:  # an empty list of any dtype means no simplices
             raise TypeError(f"{where} must have an integer dtype, got {s.dtype}")
         if arr.ndim != 2 or arr.shape[1] != j + 2:
             raise ValueError(

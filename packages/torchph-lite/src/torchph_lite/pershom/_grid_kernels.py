@@ -20,7 +20,7 @@ from ._reduction import _find
 _JIT = {"cache": True, "nogil": True}
 
 
-@nb.njit("int64[::1](int64[::1], int64[::1], int64)", **_JIT)
+@nb.njit(**_JIT)
 def _bucket_order(cells: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
     """``cells`` stably sorted by ``key[cell]`` (keys in ``[0, n_keys)``)."""
     count = np.zeros(n_keys + 1, dtype=np.int64)
@@ -35,10 +35,7 @@ def _bucket_order(cells: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray
     return out
 
 
-@nb.njit(
-    "Tuple((int64[::1], int64[::1], int64[::1]))(float64[:, ::1], int64[::1], boolean, boolean)",
-    **_JIT,
-)
+@nb.njit(**_JIT)
 def grid_pairs(
     pixels: np.ndarray, shape: np.ndarray, top_cells: bool, with_top: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

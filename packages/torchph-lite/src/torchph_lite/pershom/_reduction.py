@@ -1,8 +1,9 @@
 """Numba kernels shared by every filtered complex: union-find pairing and Z/2 column reduction.
 
 Only ranks (integer positions in the filtration order of one dimension) enter these kernels, so
-each is compiled once, for int64 arrays, whatever the dtype of the user's values (a short cold
-start: see ``precompile`` of the package and issue #15).
+each is compiled once, on first use, for C-contiguous int64 arrays (every caller passes exactly
+those), whatever the dtype of the user's values: a short cold start and nothing compiled at
+import (issue #15).
 
 * :func:`union_find_pairs` pairs the edges of a graph with the vertices whose components they
   kill (the elder rule); with the roles of the arrays swapped, the same kernel pairs the facets of
@@ -19,7 +20,7 @@ import numpy as np
 _JIT = {"cache": True, "nogil": True}
 
 
-@nb.njit("int64(int64[::1], int64)", **_JIT)
+@nb.njit(**_JIT)
 def _find(parent: np.ndarray, x: int) -> int:
     root = x
     while parent[root] != root:
@@ -31,7 +32,7 @@ def _find(parent: np.ndarray, x: int) -> int:
     return root
 
 
-@nb.njit("int64[::1](int64[::1], int64[::1], int64[::1])", **_JIT)
+@nb.njit(**_JIT)
 def union_find_pairs(age: np.ndarray, eu: np.ndarray, ev: np.ndarray) -> np.ndarray:
     """Elder-rule pairing of a graph filtration.
 
@@ -59,7 +60,7 @@ def union_find_pairs(age: np.ndarray, eu: np.ndarray, ev: np.ndarray) -> np.ndar
     return killed
 
 
-@nb.njit("int64[::1](int64[::1], int64[::1], int64)", **_JIT)
+@nb.njit(**_JIT)
 def reduce_columns(ptr: np.ndarray, faces: np.ndarray, n_rows: int) -> np.ndarray:
     """Pivots of the Z/2 reduction of a sparse boundary matrix.
 

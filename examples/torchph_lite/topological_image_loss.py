@@ -18,7 +18,7 @@ pixels that create and destroy the bars. Trains with Adam on the CPU in a few se
 ``topological_image_loss.txt`` (Betti numbers at p = 0.5 and the loss).
 
 Run: ``python examples/torchph_lite/topological_image_loss.py [--steps 200] [--output DIR]``;
-``--quick`` trains for 60 steps.
+``--quick`` trains for 120 steps.
 """
 
 from __future__ import annotations
@@ -111,9 +111,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("examples/output/torchph_lite"))
     parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--quick", action="store_true", help="60 steps")
+    parser.add_argument("--quick", action="store_true", help="120 steps")
     args = parser.parse_args()
-    steps = 60 if args.quick else args.steps
+    steps = 120 if args.quick else args.steps
     torch.manual_seed(0)
     target = noisy_ring()
     logits = torch.logit(target.clamp(0.02, 0.98)).requires_grad_(True)

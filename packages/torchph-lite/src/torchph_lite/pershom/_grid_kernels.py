@@ -157,7 +157,8 @@ def grid_pairs(
         # dimension 0: vertices by rank, edges in filtration order
         for i in range(n_v):
             parent[verts[i]] = verts[i]
-        for e in _bucket_order(edges, key, n_pix):
+        edge_order = _bucket_order(edges, key, n_pix)
+        for e in edge_order:
             s = strides[edge_axis[e]]
             a = _find(parent, e - s)
             b = _find(parent, e + s)
@@ -179,7 +180,7 @@ def grid_pairs(
         for i in range(tops.shape[0]):
             parent[tops[i]] = tops[i]
         parent[outside] = outside
-        desc = _bucket_order(facets, key, n_pix)
+        desc = edge_order if d == 2 else _bucket_order(facets, key, n_pix)  # 2-D: facets = edges
         for i in range(desc.shape[0] - 1, -1, -1):
             f = desc[i]
             a_ = facet_axis[f]

@@ -134,8 +134,10 @@ def bench_cubical(quick: bool, rng: np.random.Generator) -> list[str]:
                     "torchph_lite": lambda x=x, c=construction: cubical_persistence(x, 1, c),
                     "gudhi": _gudhi_cubical(img, construction),
                 }
-                if cripser is not None and construction == "V":
-                    fns["cripser"] = lambda img=img: cripser.computePH(img, maxdim=1)
+                if cripser is not None:  # CubicalRipser: V by default, T with top_dim
+                    fns["cripser"] = lambda img=img, t=construction == "T": cripser.computePH(
+                        img, maxdim=1, top_dim=t, n_threads=1
+                    )
                 if GtdaCubical is not None and construction == "T":
                     gt = GtdaCubical(homology_dimensions=(0, 1), n_jobs=1)
                     fns["giotto-tda"] = lambda img=img, gt=gt: gt.fit_transform(img[None])

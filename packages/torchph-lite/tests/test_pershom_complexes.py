@@ -385,3 +385,23 @@ def test_calculate_persistence_bad_input(ba, cols, dims, match) -> None:
         calculate_persistence(torch.tensor(ba), torch.tensor(cols), torch.tensor(dims), 1)
     with pytest.raises(TypeError, match="integer dtype"):
         calculate_persistence(torch.zeros(1, 2), torch.tensor([2]), torch.tensor([0, 0, 1]), 1)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_inputs_match_cpu() -> None:
+    rng = np.random.default_rng(8)
+    imgs = torch.tensor(rng.random((4, 20, 30)))
+    for max_dim in (0, 1):  # 0: the device path; 1: CPU kernels, values gathered on the device
+        cpu = cubical_persistence(imgs, max_dim, batched=True)
+        gpu = cubical_persistence(imgs.cuda(), max_dim, batched=True)
+        for a, b in zip(cpu, gpu):
+            for x, y in zip(a[0] + a[1], b[0] + b[1]):
+                assert y.device.type == "cuda"
+                assert torch.equal(x, y.cpu())
+    f = torch.tensor(rng.random(10))
+    edges = torch.tensor([[i, (i + 3) % 10] for i in range(10)])
+    cpu = lower_star_persistence(f, [edges])
+    gpu = lower_star_persistence(f.cuda(), [edges.cuda()])
+    for x, y in zip(cpu[0] + cpu[1], gpu[0] + gpu[1]):
+        assert torch.equal(x, y.cpu())

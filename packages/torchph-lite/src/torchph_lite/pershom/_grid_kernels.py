@@ -119,8 +119,7 @@ def grid_pairs(
     me = 0
     mt = 0
     prank = np.empty(n_pix, dtype=np.int64)
-    rep = np.empty(size, dtype=np.int64)  # pixel that gives each cell its value
-    key = np.empty(size, dtype=np.int64)  # its rank
+    key = np.empty(size, dtype=np.int64)  # rank of the pixel that gives each cell its value
     parent = np.empty(size + 1, dtype=np.int64)
     for item in range(n_items):
         base = item * n_pix
@@ -152,8 +151,6 @@ def grid_pairs(
                     if ca < grid[a] - 1 and key[idx + s_a] < best:
                         best = key[idx + s_a]
                     key[idx] = best
-        for idx in range(size):
-            rep[idx] = order[key[idx]]
         # dimension 0: vertices by rank, edges in filtration order
         for i in range(n_v):
             parent[verts[i]] = verts[i]
@@ -167,12 +164,12 @@ def grid_pairs(
             if key[a] < key[b]:
                 a, b = b, a
             parent[a] = b  # a, the younger root, dies at e
-            pairs0[2 * m0] = base + rep[a]
-            pairs0[2 * m0 + 1] = base + rep[e]
+            pairs0[2 * m0] = base + order[key[a]]
+            pairs0[2 * m0 + 1] = base + order[key[e]]
             m0 += 1
         for i in range(n_v):
             if parent[verts[i]] == verts[i]:
-                ess0[me] = base + rep[verts[i]]
+                ess0[me] = base + order[key[verts[i]]]
                 me += 1
         if not with_top:
             continue
@@ -194,7 +191,7 @@ def grid_pairs(
             if b != outside and (a == outside or key[a] > key[b]):
                 a, b = b, a
             parent[a] = b
-            pairs_top[2 * mt] = base + rep[f]
-            pairs_top[2 * mt + 1] = base + rep[a]
+            pairs_top[2 * mt] = base + order[key[f]]
+            pairs_top[2 * mt + 1] = base + order[key[a]]
             mt += 1
     return pairs0[: 2 * m0], ess0[:me], pairs_top[: 2 * mt]

@@ -36,32 +36,24 @@ def _bucket_order(cells: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray
 
 
 @nb.njit(**_JIT)
-def grid_pairs(
-    pixels: np.ndarray, shape: np.ndarray, top_cells: bool, with_top: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of dimension 0 and ``d - 1`` of a batch of images.
+def grid_geometry(shape: np.ndarray, top_cells: bool) -> tuple:
+    """The cell layout of one image shape (shared by every image of that shape, cached).
 
-    Args:
-        pixels: ``(B, prod(shape))`` sublevel values.
-        shape: ``(d,)`` image shape.
-        top_cells: construction ``T`` (pixels are top cells) instead of ``V``.
-        with_top: also pair dimension ``d - 1`` by duality.
-
-    Returns:
-        ``(pairs0, ess0, pairs_top)`` as flat pixel indices ``item * prod(shape) + pixel``: the
-        (birth, death) pixels of every pair of dimension 0 (interleaved), the birth pixels of
-        the essential classes, and the (birth, death) pixels of the pairs of dimension ``d - 1``.
+    Returns ``(grid, strides, coords, mask, edge_axis, facet_axis, pixel_slot, counts, cells)``:
+    the doubled grid's shape and strides, every cell's coordinates, bit mask of odd axes, spanned
+    axis (edges) and free axis (facets), the grid index of every pixel, and the cells grouped by
+    dimension (``cells[counts[k]:counts[k + 1]]``, increasing index).
     """
-    n_items, n_pix = pixels.shape
+    n_pix = 1
+    for a in range(shape.shape[0]):
+        n_pix *= shape[a]
     d = shape.shape[0]
     grid = np.empty(d, dtype=np.int64)
     for a in range(d):
         grid[a] = 2 * shape[a] - 1 if not top_cells else 2 * shape[a] + 1
     strides = np.ones(d, dtype=np.int64)
-    pstrides = np.ones(d, dtype=np.int64)
     for a in range(d - 2, -1, -1):
         strides[a] = strides[a + 1] * grid[a + 1]
-        pstrides[a] = pstrides[a + 1] * shape[a + 1]
     size = strides[0] * grid[0]
     # geometry shared by all items: coordinates (by an odometer), odd-axis bit mask, dimension,
     # spanned axis (edges) and free axis (facets)
@@ -107,6 +99,41 @@ def grid_pairs(
     for idx in range(size):
         cells[fill[dims[idx]]] = idx
         fill[dims[idx]] += 1
+    return grid, strides, coords, mask, edge_axis, facet_axis, pixel_slot, counts, cells
+
+
+@nb.njit(**_JIT)
+def grid_pairs(
+    pixels: np.ndarray,
+    top_cells: bool,
+    with_top: bool,
+    grid: np.ndarray,
+    strides: np.ndarray,
+    coords: np.ndarray,
+    mask: np.ndarray,
+    edge_axis: np.ndarray,
+    facet_axis: np.ndarray,
+    pixel_slot: np.ndarray,
+    counts: np.ndarray,
+    cells: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of dimension 0 and ``d - 1`` of a batch of images of one shape.
+
+    Args:
+        pixels: ``(B, prod(shape))`` sublevel values.
+        top_cells: construction ``T`` (pixels are top cells) instead of ``V``.
+        with_top: also pair dimension ``d - 1`` by duality.
+        grid, ...: the layout from :func:`grid_geometry`.
+
+    Returns:
+        ``(pairs0, ess0, pairs_top)`` as flat pixel indices ``item * prod(shape) + pixel``: the
+        (birth, death) pixels of every pair of dimension 0 (interleaved), the birth pixels of
+        the essential classes, and the (birth, death) pixels of the pairs of dimension ``d - 1``.
+    """
+    n_items, n_pix = pixels.shape
+    d = grid.shape[0]
+    size = cells.shape[0]
+    own = 0 if not top_cells else (1 << d) - 1
     verts = cells[counts[0] : counts[1]]
     edges = cells[counts[1] : counts[2]]
     facets = cells[counts[d - 1] : counts[d]]

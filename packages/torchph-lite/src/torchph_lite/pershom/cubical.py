@@ -43,7 +43,7 @@ from ._cell_complex import (
     gather_diagrams,
     persistence_pairs,
 )
-from ._grid_kernels import grid_pairs
+from ._grid_kernels import grid_geometry, grid_pairs
 
 __all__ = ["cubical_persistence"]
 
@@ -261,8 +261,9 @@ def _grid_persistence(
         src = (starts[ids][:, None] + np.arange(size)).reshape(host.shape)
         flat_g = np.ascontiguousarray(g.reshape(len(members), size))
         with_top = max_dim >= d - 1
+        top_cells = construction == "T"
         pairs0, ess0, pairs_top = grid_pairs(
-            flat_g, np.asarray(shape, dtype=np.int64), construction == "T", with_top
+            flat_g, top_cells, with_top, *_geometry(shape, top_cells)
         )
         flat_g = flat_g.reshape(-1)
         src = src.reshape(-1)
@@ -275,6 +276,23 @@ def _grid_persistence(
     finite = [_concat_records(fin[k]) for k in sorted(fin) if fin[k] and k <= max_dim]
     essential = [_concat_records(ess)]
     return assemble_diagrams(finite, essential, source, len(imgs), max_dim)
+
+
+#: cell layouts of recently used image shapes (a training loop reuses one shape)
+_GEOMETRY: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, ...]] = {}
+_GEOMETRY_SLOTS = 4
+_GEOMETRY_MAX_CELLS = 1 << 22
+
+
+def _geometry(shape: tuple[int, ...], top_cells: bool) -> tuple[np.ndarray, ...]:
+    key = (shape, top_cells)
+    if int(np.prod([2 * s + 1 for s in shape])) > _GEOMETRY_MAX_CELLS:  # too big to keep
+        return grid_geometry(np.asarray(shape, dtype=np.int64), top_cells)
+    if key not in _GEOMETRY:
+        if len(_GEOMETRY) >= _GEOMETRY_SLOTS:
+            _GEOMETRY.pop(next(iter(_GEOMETRY)))  # the oldest
+        _GEOMETRY[key] = grid_geometry(np.asarray(shape, dtype=np.int64), top_cells)
+    return _GEOMETRY[key]
 
 
 def _concat_records(parts: list[Records]) -> Records:

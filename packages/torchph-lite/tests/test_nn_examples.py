@@ -53,3 +53,10 @@ def test_classify_shapes_script(tmp_path):
         "classify_shapes_slayer.png",
     ):
         assert (tmp_path / name).stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_topological_image_loss_script(tmp_path):
+    printed = _run("topological_image_loss.py", tmp_path, "--quick")
+    assert "after (1, 1)" in printed  # one component and one hole after training
+    assert (tmp_path / "topological_image_loss.png").is_file()

@@ -22,4 +22,16 @@ from __future__ import annotations
 
 from .api import vr_persistence, vr_persistence_l1, vr_persistence_l2
 
-__all__ = ["vr_persistence", "vr_persistence_l1", "vr_persistence_l2"]
+# filtered complexes beyond Vietoris-Rips (issue #14)
+from .boundary import calculate_persistence
+from .cubical import cubical_persistence
+from .lower_star import lower_star_persistence
+
+__all__ = [
+    "calculate_persistence",
+    "cubical_persistence",
+    "lower_star_persistence",
+    "vr_persistence",
+    "vr_persistence_l1",
+    "vr_persistence_l2",
+]

@@ -16,7 +16,7 @@ from docutils.parsers.rst import Directive
 from docutils.statemachine import StringList
 
 STATUS_TEXT = {
-    "same": "same",
+    "same": "available",
     "differs": "differs (see notes)",
     "new": "new here",
     "missing": "not yet",

@@ -5,6 +5,7 @@ One representative network runs by default; the sweeps over every catalogue case
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -94,6 +95,9 @@ def _onnx_roundtrip(exported: torch.nn.Module, x: torch.Tensor) -> None:
     """Export to ONNX, validate the graph and run it with onnx's reference evaluator."""
     onnx = pytest.importorskip("onnx")
     pytest.importorskip("onnxscript")
+    if "dynamo" not in inspect.signature(torch.onnx.export).parameters:
+        # e.g. the min_versions session's torch 2.4: no dynamo-based exporter yet (torch 2.5)
+        pytest.skip("torch.onnx.export(dynamo=True) needs torch >= 2.5")
     from onnx.reference import ReferenceEvaluator
 
     with warnings.catch_warnings():

@@ -39,6 +39,7 @@ TARGETS: dict[str, list[tuple[str, str, str]]] = {
         ),
         ("abc.ABC", "py:class", "library/abc.html"),
         ("pathlib.Path", "py:class", "library/pathlib.html"),
+        ("os.PathLike", "py:class", "library/os.html"),
         ("logging.Logger", "py:class", "library/logging.html"),
     ],
     "numpy": [
@@ -55,6 +56,9 @@ TARGETS: dict[str, list[tuple[str, str, str]]] = {
         ("torch.Generator", "py:class", _NN),
         ("torch.autocast", "py:class", "amp.html"),
         ("torch.export.export", "py:function", "export.html"),
+        ("torch.rot90", "py:function", _NN),
+        ("torch.flip", "py:function", _NN),
+        ("torch.compile", "py:function", _NN),
         ("torch.nn.functional", "py:module", "nn.functional.html"),
         ("torch.nn.init", "py:module", "nn.init.html"),
         ("torch.nn.init.orthogonal_", "py:function", "nn.init.html"),

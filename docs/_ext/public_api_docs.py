@@ -19,6 +19,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
 import public_api
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from docutils.statemachine import StringList
 
 _OWN_PACKAGES = ("torchph_lite", "e2_steerable", "semiconv_nd", "hourglass_layer")
 #: torch's internal module prefixes and the public namespace their classes are documented under.
@@ -93,7 +96,36 @@ def _torch_public_alias(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     return found
 
 
+class PublicData(Directive):
+    """``.. public-data:: module``: the module's public constants defined in private modules.
+
+    autodoc's ``automodule`` leaves out data that a module only imports, so constants that a
+    public module re-exports from a private one are documented here, under the public path.
+    """
+
+    required_arguments = 1
+
+    def run(self) -> list[Any]:
+        module_name = self.arguments[0]
+        lines = []
+        for dist in public_api.PUBLIC_MODULES:
+            if module_name not in public_api.public_modules(dist):
+                continue
+            module = importlib.import_module(module_name)
+            for full, owner in public_api.owners(dist).items():
+                name = full.rsplit(".", 1)[1]
+                if owner != module_name or callable(getattr(module, name)):
+                    continue
+                if not public_api._assigns(module_name, name):
+                    lines += [f".. autodata:: {full}", ""]
+        content = StringList(lines, source=f"public-data {module_name}")
+        holder = nodes.container()
+        self.state.nested_parse(content, self.content_offset, holder)
+        return list(holder.children)
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_directive("public-data", PublicData)
     app.connect("autodoc-skip-member", _skip_reexports)
     app.connect("autodoc-process-bases", _public_bases)
     app.connect("missing-reference", _torch_public_alias, priority=400)

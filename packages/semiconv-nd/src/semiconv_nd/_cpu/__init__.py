@@ -1,4 +1,4 @@
-"""CPU kernels (numba ``njit(parallel=True)``), no C compiler needed.
+"""CPU kernels (numba ``njit`` with parallel ``prange`` loops), no C compiler needed.
 
 Every kernel works on 3-D problems: 1-D and 2-D convolutions are given leading spatial axes of
 size one by :mod:`semiconv_nd.ops.layout`. Arrays are C-contiguous numpy views of torch tensors:
@@ -17,5 +17,6 @@ Modules:
 * :mod:`.subtract_builtin`: linear, root and (stable) log forward and recomputing backward.
 * :mod:`.subtract_generic`: user-defined subtract semifields ("inverse add" backward).
 * :mod:`.fast_math`: a vectorisable float32 ``exp`` for the log semifield.
+* :mod:`.cache`: where numba caches the kernels (read-only installs) and the compile notice.
 * :mod:`.runner`: the torch-facing functions called by the custom ops.
 """

@@ -39,7 +39,7 @@ def test_semifields_pickle_and_deepcopy(name):
         assert clone.times(0.5, 2.0) == semifield.times(0.5, 2.0)
 
 
-@pytest.mark.parametrize("name", ["root", "log", "user_select_anonymous"])
+@pytest.mark.parametrize("name", ["root", "log", "user_select"])
 @pytest.mark.parametrize("lazy", [False, True], ids=["dynamic", "lazy_fixed"])
 def test_modules_pickle_and_deepcopy_with_equal_results(name, lazy):
     net = model([SEMIFIELDS[name](), semiconv.SelectSemifield.tropical_max()], lazy=lazy)
@@ -116,3 +116,21 @@ def test_spawned_worker_runs_an_unpickled_model():
     with context.Pool(1) as pool:
         result = pool.apply(run, (net,))
     torch.testing.assert_close(result, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    "semifield",
+    [
+        semiconv.BroadcastSemifield.tropical_max(),
+        semiconv.BroadcastSemifield.tropical_min_negated(channels_add=True),
+        semiconv.BroadcastSemifield.linear(),
+        semiconv.BroadcastSemifield.root(3.0),
+        semiconv.BroadcastSemifield.log(2.0),
+    ],
+    ids=["tmax", "tmin", "linear", "root", "log"],
+)
+def test_broadcast_modules_pickle_and_deepcopy(semifield):
+    net = model([semifield])
+    expected = run(net)
+    for clone in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        torch.testing.assert_close(run(clone), expected, rtol=0, atol=0)

@@ -1,4 +1,4 @@
-"""CPU kernels (numba ``njit`` with parallel ``prange`` loops), no C compiler needed.
+"""CPU kernels (numba ``njit(parallel=True)``), no C compiler needed.
 
 Every kernel works on 3-D problems: 1-D and 2-D convolutions are given leading spatial axes of
 size one by :mod:`semiconv_nd.ops.layout`. Arrays are C-contiguous numpy views of torch tensors:

@@ -28,18 +28,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = [
-    "CACHE",
-    "CACHE_DIR_NOTE",
-    "compile_notice",
-    "logger",
-    "notice_if_compiling",
-    "prange_only",
-]
+__all__ = ["CACHE", "CACHE_DIR_NOTE", "compile_notice", "logger", "notice_if_compiling"]
 
 logger = logging.getLogger("semiconv_nd")
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _NOTICE_LOCK = threading.Lock()
 _NOTICED: set[str] = set()
 
@@ -101,7 +94,7 @@ def _install_temp_locator() -> str | None:
 
         @classmethod
         def from_function(cls, py_func: Any, py_file: str) -> Any:
-            if not str(Path(py_file).resolve()).startswith(_PACKAGE_DIR):
+            if not Path(py_file).resolve().is_relative_to(_PACKAGE_DIR):
                 return None
             self = cls(py_func, py_file)
             try:
@@ -197,18 +190,3 @@ def notice_if_compiling(dispatcher: Any, family: str, args: tuple[Any, ...]) -> 
     except Exception:  # pragma: no cover - numba internals changed: no notice, no failure
         return
     compile_notice(f"{family} ({dtype})")
-
-
-def prange_only() -> dict[str, bool]:
-    """numba ``parallel=`` options that parallelise the ``prange`` loops and nothing else.
-
-    ``parallel=True`` also turns every array expression (``acc[:] = -inf``, ``np.arange``, ...)
-    into a parfor and runs fusion passes over them; inside a ``prange`` body those run serially
-    anyway, so converting them only costs compile time. A new dict per call: numba consumes it.
-    """
-    options = dict.fromkeys(
-        ("comprehension", "reduction", "inplace_binop", "setitem", "numpy", "stencil", "fusion"),
-        False,
-    )
-    options["prange"] = True
-    return options

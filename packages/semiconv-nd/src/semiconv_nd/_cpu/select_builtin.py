@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from semiconv_nd._cpu.cache import CACHE, prange_only
+from semiconv_nd._cpu.cache import CACHE
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -54,7 +54,7 @@ def _select_tap(xs, a_s, b_s, sign, g, tap):
         b_s[j] = tap if better else b_s[j]
 
 
-@njit(parallel=prange_only(), cache=CACHE)
+@njit(parallel=True, cache=CACHE)
 def tropical_forward(x, w, geo, sx, out, prov, sentinel, n_threads):
     """Tropical forward pass; see the module docstring. Writes ``out`` and ``prov``."""
     batch, _, depth, height, width = x.shape
@@ -150,7 +150,7 @@ def tap_offsets(in_shape, w_shape, geo):
     return offsets
 
 
-@njit(parallel=prange_only(), cache=CACHE)
+@njit(parallel=True, cache=CACHE)
 def tropical_backward(grad, prov, geo, in_shape, kernel_sign, sentinel, grad_x, grad_w_parts):
     """O(outputs) backward pass from the provenance.
 

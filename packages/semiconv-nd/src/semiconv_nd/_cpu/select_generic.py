@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from semiconv_nd._cpu.cache import prange_only
 from semiconv_nd._cpu.select_builtin import tap_offsets
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
@@ -65,7 +64,7 @@ def make_select_kernels(
     d_img = njit(d_times_d_img)
     d_krn = njit(d_times_d_kernel)
 
-    @njit(parallel=prange_only())
+    @njit(parallel=True)
     def forward(x, w, geo, zero, out, prov, sentinel):  # pragma: no cover - numba
         batch, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
@@ -111,7 +110,7 @@ def make_select_kernels(
                         out[b, o, od, oh, ow] = acc
                         prov[b, o, od, oh, ow] = sentinel if best < 0 else best
 
-    @njit(parallel=prange_only())
+    @njit(parallel=True)
     def backward(grad, prov, x, w, geo, sentinel, grad_x, grad_w_parts):  # pragma: no cover
         batch, c_out, o_d, o_h, o_w = grad.shape
         n_chunks = grad_w_parts.shape[0]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from semiconv_nd._cpu.cache import CACHE, prange_only
+from semiconv_nd._cpu.cache import CACHE
 from semiconv_nd._cpu.fast_math import exp_nonpositive
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
@@ -128,7 +128,7 @@ def _backward_tap(xs, gxs, sc, rf, g, prm, pm1, mode, ipow):
     return ksum
 
 
-@njit(parallel=prange_only(), cache=CACHE)
+@njit(parallel=True, cache=CACHE)
 def subtract_forward(x, w, geo, mode, param, out, n_threads):
     """Forward pass; see the module docstring. Writes ``out``."""
     batch, _, depth, height, width = x.shape
@@ -218,7 +218,7 @@ def subtract_forward(x, w, geo, mode, param, out, n_threads):
                     y_row[j] = (top[j] + np.log(acc[j])) * inv
 
 
-@njit(parallel=prange_only(), cache=CACHE)
+@njit(parallel=True, cache=CACHE)
 def subtract_backward(grad, x, w, y, geo, mode, param, grad_x, grad_w_parts):
     """Recomputing backward pass; adds into zeroed ``grad_x`` and ``grad_w_parts``."""
     batch, c_out, o_d, o_h, o_w = grad.shape

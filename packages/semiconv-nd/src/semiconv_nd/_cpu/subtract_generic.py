@@ -18,7 +18,6 @@ from typing import Any
 
 from numba import njit, prange
 
-from semiconv_nd._cpu.cache import prange_only
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -83,7 +82,7 @@ def make_subtract_kernels(
     undo = njit(_identity if undo_post_sum is None else undo_post_sum)
     d_post = njit(_unit if d_post_d_acc is None else d_post_d_acc)
 
-    @njit(parallel=prange_only())
+    @njit(parallel=True)
     def forward(x, w, geo, zero, out):  # pragma: no cover - numba
         batch, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
@@ -120,7 +119,7 @@ def make_subtract_kernels(
                                             acc = x.dtype.type(plus(acc, val))
                         out[b, o, od, oh, ow] = post(acc)
 
-    @njit(parallel=prange_only())
+    @njit(parallel=True)
     def backward(grad, x, w, y, geo, grad_x, grad_w_parts):  # pragma: no cover - numba
         batch, c_out, o_d, o_h, o_w = grad.shape
         n_chunks = grad_w_parts.shape[0]

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from reference_helpers import POSITIVE_DOMAIN, SEMIFIELDS, our_module, tie_free_inputs
 
 from semiconv_nd import BroadcastSemifield, GenericConv, LearnedKernel2D
+from semiconv_nd._geometry import resolve_geometry
 
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
@@ -248,3 +249,31 @@ def test_cuda_matches_cpu(name) -> None:
     cpu = module(img, kernel, **kwargs)
     gpu = module(img.cuda(), kernel.cuda(), **kwargs)
     torch.testing.assert_close(gpu.cpu(), cpu, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("img_shape", "krn_shape", "kwargs"),
+    [
+        ((2, 4, 16, 16), (4, 1, 3, 3), {"padding": "same", "groups": 4}),
+        ((2, 4, 9, 11), (3, 2, 3, 2), {"groups": 2, "group_broadcasting": True, "stride": 2}),
+        ((2, 3, 7), (2, 3, 3), {"padding": 1, "kind": "corr", "dilation": 2}),
+        ((1, 3, 4, 5, 4), (2, 3, 2, 2, 2), {"padding": ((1, 0), (0, 1), (1, 1))}),
+    ],
+    ids=["2d-depthwise", "2d-broadcast", "1d-corr", "3d"],
+)
+def test_small_linear_torch_route_equals_the_shift_engine(
+    monkeypatch, img_shape, krn_shape, kwargs
+):
+    from semiconv_nd.semifields import broadcast
+
+    img = torch.rand(img_shape, dtype=torch.float64, requires_grad=True)
+    krn = torch.rand(krn_shape, dtype=torch.float64, requires_grad=True)
+    conv = BroadcastSemifield.linear().dynamic()
+    assert broadcast._small_linear(img, resolve_geometry(img, krn, **kwargs))
+    out = conv(img, krn, **kwargs)
+    grads = torch.autograd.grad(out.square().sum(), (img, krn))
+    monkeypatch.setattr(broadcast, "_SMALL_LINEAR_PRODUCTS", 0)  # force the shift engine
+    shift_out = conv(img, krn, **kwargs)
+    shift_grads = torch.autograd.grad(shift_out.square().sum(), (img, krn))
+    torch.testing.assert_close(out, shift_out)
+    torch.testing.assert_close(grads, shift_grads)

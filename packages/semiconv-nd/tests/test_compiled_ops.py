@@ -15,7 +15,7 @@ from semiconv_nd.semifields.subtract import SubtractSemifield
 
 def _layout_args(semifield, img, krn, **kwargs):
     layout = to_kernel_layout(img, krn, resolve_geometry(img, krn, **kwargs))
-    key = register(semifield)
+    key = register(semifield.compiled_spec())
     # Leaf tensors, as opcheck reads their .grad.
     image = layout.image.detach().requires_grad_(img.requires_grad)
     kernel = layout.kernel.detach().requires_grad_(krn.requires_grad)
@@ -110,10 +110,13 @@ def test_torch_compile_fullgraph_matches_eager():
 
 def test_registry_shares_compiled_code_by_cache_name():
     first = SelectSemifield.tropical_max()
-    key = register(first)
-    assert register(SelectSemifield.tropical_max()) == key
-    assert lookup(key).semifield == first
-    assert register(SubtractSemifield.root(2)) == "subtract/_root_2.0"
+    key = register(first.compiled_spec())
+    assert register(SelectSemifield.tropical_max().compiled_spec()) == key
+    assert lookup(key).spec.source == first
+    assert lookup(key).sign == 1
+    root_key = register(SubtractSemifield.root(2).compiled_spec())
+    assert root_key == "subtract/_root_2.0"
+    assert (lookup(root_key).mode, lookup(root_key).param) == (1, 2.0)
     with pytest.raises(KeyError, match="not registered"):
         lookup("select/nothing")
     with pytest.raises(TypeError, match="semifield"):

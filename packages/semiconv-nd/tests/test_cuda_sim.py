@@ -78,8 +78,10 @@ SUBTRACTS = {
 }
 
 
-def _layout(img_shape, krn_shape, kwargs, dtype=torch.float64):
+def _layout(img_shape, krn_shape, kwargs, dtype=torch.float64, nan=False):
     img = torch.rand(img_shape, dtype=dtype) + 0.5
+    if nan:  # NaN pixels, two of them next to each other
+        img.view(-1)[[1, 5, 6]] = math.nan
     krn = torch.rand(krn_shape, dtype=dtype) + 0.5
     geometry = resolve_geometry(img, krn, **kwargs)
     return to_kernel_layout(img, krn, geometry), geometry.out_channels
@@ -95,12 +97,22 @@ def _tolerance(dtype: torch.dtype) -> dict:
 @pytest.mark.parametrize("name", list(SELECTS))
 @pytest.mark.parametrize(("dtype", "img_shape", "krn_shape", "kwargs"), TYPED, ids=TYPED_IDS)
 def test_select_kernels_match_cpu(name, dtype, img_shape, krn_shape, kwargs):
+    _check_select(name, dtype, img_shape, krn_shape, kwargs)
+
+
+@needs_simulator
+@pytest.mark.parametrize("name", list(SELECTS))
+def test_select_kernels_propagate_nan_like_cpu(name):
+    _check_select(name, torch.float64, *CASES[1], nan=True)
+
+
+def _check_select(name, dtype, img_shape, krn_shape, kwargs, nan=False):
     from semiconv_nd._cpu import runner as cpu
     from semiconv_nd._cuda import launch
     from semiconv_nd._cuda.runner import _kernels
 
     entry = register_entry(SELECTS[name]())
-    lay, c_out = _layout(img_shape, krn_shape, kwargs, dtype)
+    lay, c_out = _layout(img_shape, krn_shape, kwargs, dtype, nan)
     out, prov = cpu.select_forward(entry, lay.image, lay.kernel, lay.geo, lay.output_size, c_out)
     grad = torch.linspace(-1.0, 1.0, out.numel(), dtype=out.dtype).reshape(out.shape)
     gx, gw = cpu.select_backward(
@@ -113,10 +125,11 @@ def test_select_kernels_match_cpu(name, dtype, img_shape, krn_shape, kwargs):
     sim_prov = np.empty(out.shape, prov.numpy().dtype)
     _, sentinel = provenance_dtype(lay.kernel[0].numel())
     geo = tuple(lay.geo)
-    zero = x.dtype.type(entry.semifield.zero)
+    zero = x.dtype.type(entry.zero)
     launch.select_forward(kernels, x, w, geo, zero, sim_out, sim_prov, sentinel, 32)
     np.testing.assert_array_equal(sim_out, out.numpy())
     np.testing.assert_array_equal(sim_prov, prov.numpy())
+    assert np.isnan(sim_out).any() == nan
     sim_gx = np.zeros_like(x)
     sim_gw = np.zeros((*w.shape, 4), w.dtype)
     launch.select_backward(
@@ -158,7 +171,7 @@ def test_subtract_kernels_match_cpu(name, dtype, img_shape, krn_shape, kwargs):
 def register_entry(semifield):
     from semiconv_nd.ops.registry import lookup
 
-    return lookup(register(semifield))
+    return lookup(register(semifield.compiled_spec()))
 
 
 @pytest.mark.skipif(SIMULATOR, reason="this is the launcher of the simulator run")

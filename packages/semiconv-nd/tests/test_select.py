@@ -239,3 +239,39 @@ def test_semifield_equality_and_hash_follow_cache_name():
     anonymous = _user_tropical_max(None)
     assert anonymous == anonymous
     assert anonymous != _user_tropical_max(None)
+
+
+@pytest.mark.parametrize("builtin", [True, False], ids=["builtin", "user"])
+def test_nan_propagates_like_max_pool2d(builtin):
+    img = torch.rand(2, 3, 7, 8, dtype=torch.float64)
+    img[0, 1, 2, 3] = math.nan
+    img[1, 2, 4, 4] = math.nan
+    img[1, 2, 4, 5] = math.nan  # two NaN in one window: the last one takes the gradient
+    img[1, 0, 6, 7] = math.nan  # on the border (padding)
+    img.requires_grad_(True)
+    semifield = (
+        SelectSemifield.tropical_max() if builtin else _user_tropical_max("test_user_tropical_max")
+    )
+    kernel = torch.zeros(3, 1, 3, 3, dtype=torch.float64, requires_grad=True)
+    out = semifield.dynamic()(img, kernel, padding=1, stride=(1, 2), groups=3)
+    ref_img = img.detach().clone().requires_grad_(True)
+    ref = torch.nn.functional.max_pool2d(ref_img, 3, padding=1, stride=(1, 2))
+    torch.testing.assert_close(out, ref, equal_nan=True)
+    assert out.isnan().any()
+    grad = torch.rand_like(out)
+    out.backward(grad)
+    ref.backward(grad)
+    torch.testing.assert_close(img.grad, ref_img.grad)
+    assert kernel.grad.isfinite().all()
+
+
+def test_nan_in_kernel_propagates_to_the_erosion():
+    kernel = torch.zeros(1, 1, 3, dtype=torch.float64)
+    kernel[0, 0, 1] = math.nan
+    kernel.requires_grad_(True)
+    out = SelectSemifield.tropical_min_negated().dynamic()(
+        torch.arange(6.0, dtype=torch.float64).reshape(1, 1, 6), kernel
+    )
+    assert out.isnan().all()
+    out.sum().backward()
+    assert kernel.grad.tolist() == [[[0.0, -4.0, 0.0]]]  # d(x - g)/dg = -1, four outputs

@@ -43,6 +43,16 @@ from semiconv_nd.torch_reference import TorchLinearConv2D, TorchMaxPool2D
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # ``semiconv_nd.precompile`` without importing numba's kernels at package import.
+    if name == "precompile":
+        from semiconv_nd._precompile import precompile
+
+        return precompile
+    raise AttributeError(f"module 'semiconv_nd' has no attribute {name!r}")
+
+
 __all__ = [
     "BroadcastConv",
     "BroadcastSemifield",
@@ -64,4 +74,5 @@ __all__ = [
     "TorchLinearConv2D",
     "TorchMaxPool2D",
     "__version__",
+    "precompile",
 ]

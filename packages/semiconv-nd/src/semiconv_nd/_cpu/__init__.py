@@ -17,5 +17,6 @@ Modules:
 * :mod:`.subtract_builtin`: linear, root and (stable) log forward and recomputing backward.
 * :mod:`.subtract_generic`: user-defined subtract semifields ("inverse add" backward).
 * :mod:`.fast_math`: a vectorisable float32 ``exp`` for the log semifield.
+* :mod:`.cache`: where numba caches the kernels (read-only installs) and the compile notice.
 * :mod:`.runner`: the torch-facing functions called by the custom ops.
 """

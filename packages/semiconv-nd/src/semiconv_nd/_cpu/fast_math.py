@@ -14,6 +14,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from semiconv_nd._cpu.cache import CACHE
+
 __all__ = ["exp_nonpositive"]
 
 _CUTOFF = -43.0  # 2**-62 > e**-43: keeps n + 62 >= 0 for the shift below
@@ -24,7 +26,7 @@ def exp_nonpositive(v: float) -> float:
     return float(np.exp(v)) if v > _CUTOFF else 0.0
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _exp_f32(v):  # pragma: no cover - compiled
     log2e = np.float32(1.4426950408889634)
     ln2_hi = np.float32(0.693359375)

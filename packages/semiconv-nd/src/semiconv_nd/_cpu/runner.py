@@ -14,10 +14,15 @@ import numpy as np
 import torch
 
 from semiconv_nd._cpu import select_builtin, subtract_builtin
+from semiconv_nd._cpu.cache import compile_notice, notice_if_compiling
 from semiconv_nd._cpu.select_generic import make_select_kernels
 from semiconv_nd._cpu.subtract_generic import make_subtract_kernels
-from semiconv_nd.ops.layout import provenance_dtype
-from semiconv_nd.ops.registry import SelectEntry, SubtractEntry
+from semiconv_nd.ops.entries import (
+    GEO_OUT_PER_GROUP,
+    SelectEntry,
+    SubtractEntry,
+    provenance_dtype,
+)
 
 __all__ = ["select_backward", "select_forward", "subtract_backward", "subtract_forward"]
 
@@ -35,12 +40,18 @@ def _compiled(entry: SelectEntry | SubtractEntry) -> tuple[Any, Any]:
     kernels = entry.kernels.get("cpu")
     if kernels is None:
         make = make_select_kernels if isinstance(entry, SelectEntry) else make_subtract_kernels
+        compile_notice(f"kernels of the user-defined semifield {entry.key!r}", per_process=True)
         try:
             kernels = make(*entry.operators)
         except Exception as exc:  # pragma: no cover - numba raises on bad functions lazily
             raise TypeError(f"{entry.key}: cannot compile the semifield: {exc}") from exc
         entry.kernels["cpu"] = kernels
     return kernels
+
+
+def _builtin(kernel: Any, family: str, *args: Any) -> None:
+    notice_if_compiling(kernel, family, args)
+    kernel(*args)
 
 
 def _run(entry: SelectEntry | SubtractEntry, kernel: Any, *args: Any) -> None:
@@ -55,7 +66,7 @@ def _run(entry: SelectEntry | SubtractEntry, kernel: Any, *args: Any) -> None:
 
 def _weight_grad_parts(grad: torch.Tensor, kernel: torch.Tensor, geo: list[int]) -> torch.Tensor:
     """Zeroed kernel-gradient copies, one per chunk of (batch, group) pairs."""
-    groups = grad.shape[1] // geo[9]
+    groups = grad.shape[1] // geo[GEO_OUT_PER_GROUP]
     return torch.zeros((_chunks(grad.shape[0] * groups), *kernel.shape), dtype=grad.dtype)
 
 
@@ -79,7 +90,9 @@ def select_forward(
     prov = torch.empty(shape, dtype=prov_dtype)
     geo_np = np.asarray(geo, dtype=np.int64)
     if entry.sign != 0:
-        select_builtin.tropical_forward(
+        _builtin(
+            select_builtin.tropical_forward,
+            "tropical select kernels",
             _np(image),
             _np(kernel),
             geo_np,
@@ -97,7 +110,7 @@ def select_forward(
             _np(image),
             _np(kernel),
             geo_np,
-            float(entry.semifield.zero),
+            float(entry.zero),
             _np(out),
             _np(prov),
             sentinel,
@@ -120,7 +133,9 @@ def select_backward(
     parts = _weight_grad_parts(grad, kernel, geo)
     geo_np = np.asarray(geo, dtype=np.int64)
     if entry.sign != 0:
-        select_builtin.tropical_backward(
+        _builtin(
+            select_builtin.tropical_backward,
+            "tropical select kernels",
             _np(grad),
             _np(prov),
             geo_np,
@@ -159,7 +174,9 @@ def subtract_forward(
     out = torch.empty((image.shape[0], out_channels, *output_size), dtype=image.dtype)
     geo_np = np.asarray(geo, dtype=np.int64)
     if entry.mode >= 0:
-        subtract_builtin.subtract_forward(
+        _builtin(
+            subtract_builtin.subtract_forward,
+            "linear/root/log subtract kernels",
             _np(image),
             _np(kernel),
             geo_np,
@@ -176,7 +193,7 @@ def subtract_forward(
             _np(image),
             _np(kernel),
             geo_np,
-            float(entry.semifield.zero),
+            float(entry.zero),
             _np(out),
         )
     return out
@@ -196,7 +213,15 @@ def subtract_backward(
     geo_np = np.asarray(geo, dtype=np.int64)
     args = (_np(grad), _np(image), _np(kernel), _np(out), geo_np)
     if entry.mode >= 0:
-        subtract_builtin.subtract_backward(*args, entry.mode, entry.param, _np(grad_x), _np(parts))
+        _builtin(
+            subtract_builtin.subtract_backward,
+            "linear/root/log subtract kernels",
+            *args,
+            entry.mode,
+            entry.param,
+            _np(grad_x),
+            _np(parts),
+        )
     else:
         _, backward = _compiled(entry)
         _run(entry, backward, *args, _np(grad_x), _np(parts))

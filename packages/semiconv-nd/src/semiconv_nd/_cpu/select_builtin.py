@@ -4,7 +4,9 @@ One kernel serves both semifields through the sign ``sx``: with ``u = sx * x + g
 ``y = sx * max(u)``. For ``sx = 1`` that is :math:`T_+` (``max(x + g)``), for ``sx = -1`` it is
 ``min(x - g)``, the negated :math:`T_-`. A tap replaces the running maximum only when it is
 strictly greater, so the first maximal tap in (channel, axis 0, axis 1, axis 2) window order
-wins. Taps outside the image are skipped.
+wins. A NaN tap value (a NaN pixel or kernel value) always replaces the running maximum, so NaN
+propagates to the output and the last NaN of a window receives the gradient, as in
+``max_pool2d``. Taps outside the image are skipped.
 
 The forward pass parallelises over (batch, output channel) planes (split into blocks of output
 rows when there are fewer than ``4 * n_threads`` planes) and, per output row, runs one
@@ -23,30 +25,45 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from semiconv_nd._cpu.cache import CACHE
+from semiconv_nd.ops.entries import (
+    GEO_BROADCAST,
+    GEO_DILATION_D,
+    GEO_DILATION_H,
+    GEO_DILATION_W,
+    GEO_OUT_PER_GROUP,
+    GEO_PAD_D,
+    GEO_PAD_H,
+    GEO_PAD_W,
+    GEO_STRIDE_D,
+    GEO_STRIDE_H,
+    GEO_STRIDE_W,
+)
+
 __all__ = ["tap_offsets", "tropical_backward", "tropical_forward"]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _select_tap(xs, a_s, b_s, sign, g, tap):
     """Update a row of running maxima ``a_s`` (and their taps ``b_s``) with one tap."""
     for j in range(xs.shape[0]):
         v = sign * xs[j] + g
         a = a_s[j]
-        better = v > a
+        better = (v > a) | (v != v)  # NaN wins, like max_pool
         a_s[j] = v if better else a
         b_s[j] = tap if better else b_s[j]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=CACHE)
 def tropical_forward(x, w, geo, sx, out, prov, sentinel, n_threads):
     """Tropical forward pass; see the module docstring. Writes ``out`` and ``prov``."""
     batch, _, depth, height, width = x.shape
     _, n_in, k_d, k_h, k_w = w.shape
     _, c_out, o_d, o_h, o_w = out.shape
-    s_d, s_h, s_w = geo[0], geo[1], geo[2]
-    p_d, p_h, p_w = geo[3], geo[4], geo[5]
-    d_d, d_h, d_w = geo[6], geo[7], geo[8]
-    per_group, broadcast = geo[9], geo[10]
+    s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+    p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+    d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
+    per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
     n_taps = n_in * k_d * k_h * k_w
     sign = x.dtype.type(sx)
     n_rows = o_d * o_h
@@ -116,12 +133,12 @@ def tropical_forward(x, w, geo, sx, out, prov, sentinel, n_threads):
                 p_row[j] = sentinel if best[j] < 0 else int(best[j])
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def tap_offsets(in_shape, w_shape, geo):
     """Flat input offset of every tap (channel included) from its window's origin."""
     depth, height, width = in_shape[2], in_shape[3], in_shape[4]
     n_in, k_d, k_h, k_w = w_shape[1], w_shape[2], w_shape[3], w_shape[4]
-    d_d, d_h, d_w = geo[6], geo[7], geo[8]
+    d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
     offsets = np.empty(n_in * k_d * k_h * k_w, np.int64)
     t = 0
     for c in range(n_in):
@@ -133,7 +150,7 @@ def tap_offsets(in_shape, w_shape, geo):
     return offsets
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=CACHE)
 def tropical_backward(grad, prov, geo, in_shape, kernel_sign, sentinel, grad_x, grad_w_parts):
     """O(outputs) backward pass from the provenance.
 
@@ -143,9 +160,9 @@ def tropical_backward(grad, prov, geo, in_shape, kernel_sign, sentinel, grad_x, 
     batch, c_out, o_d, o_h, o_w = grad.shape
     n_chunks, _, n_in, k_d, k_h, k_w = grad_w_parts.shape
     depth, height, width = in_shape[2], in_shape[3], in_shape[4]
-    s_d, s_h, s_w = geo[0], geo[1], geo[2]
-    p_d, p_h, p_w = geo[3], geo[4], geo[5]
-    per_group, broadcast = geo[9], geo[10]
+    s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+    p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+    per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
     groups = c_out // per_group
     n_taps = n_in * k_d * k_h * k_w
     offsets = tap_offsets(in_shape, grad_w_parts.shape[1:], geo)

@@ -4,7 +4,9 @@
 forward and a backward kernel around them. They follow the original's algorithm literally: the
 accumulator starts at the semifield zero, taps outside the image are skipped, and a tap replaces
 the selection only when ``add_select(acc, val)`` is true, so ties keep the first tap in
-(channel, axis 0, axis 1, axis 2) window order. The backward pass is O(outputs), like
+(channel, axis 0, axis 1, axis 2) window order. A NaN tap value always replaces the selection
+(so the last NaN of a window is selected and receives the gradient, like ``max_pool2d``). The
+backward pass is O(outputs), like
 :func:`semiconv_nd._cpu.select_builtin.tropical_backward`, but evaluates ``d_times_d_img`` and
 ``d_times_d_kernel`` at the selected image and kernel values.
 
@@ -21,6 +23,19 @@ import numpy as np
 from numba import njit, prange
 
 from semiconv_nd._cpu.select_builtin import tap_offsets
+from semiconv_nd.ops.entries import (
+    GEO_BROADCAST,
+    GEO_DILATION_D,
+    GEO_DILATION_H,
+    GEO_DILATION_W,
+    GEO_OUT_PER_GROUP,
+    GEO_PAD_D,
+    GEO_PAD_H,
+    GEO_PAD_W,
+    GEO_STRIDE_D,
+    GEO_STRIDE_H,
+    GEO_STRIDE_W,
+)
 
 __all__ = ["make_select_kernels"]
 
@@ -54,10 +69,10 @@ def make_select_kernels(
         batch, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
         _, c_out, o_d, o_h, o_w = out.shape
-        s_d, s_h, s_w = geo[0], geo[1], geo[2]
-        p_d, p_h, p_w = geo[3], geo[4], geo[5]
-        d_d, d_h, d_w = geo[6], geo[7], geo[8]
-        per_group, broadcast = geo[9], geo[10]
+        s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+        p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+        d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
+        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
         for plane in prange(batch * c_out):
             b = plane // c_out
             o = plane % c_out
@@ -87,7 +102,8 @@ def make_select_kernels(
                                                     w[row, c, td, th, tw],
                                                 )
                                             )
-                                            if select(acc, val):
+                                            # NaN wins, like max_pool
+                                            if val != val or select(acc, val):
                                                 acc = val
                                                 best = t
                                         t += 1
@@ -102,9 +118,9 @@ def make_select_kernels(
         n_taps = n_in * w.shape[2] * w.shape[3] * w.shape[4]
         in_shape = np.array(x.shape, np.int64)
         depth, height, width = x.shape[2], x.shape[3], x.shape[4]
-        s_d, s_h, s_w = geo[0], geo[1], geo[2]
-        p_d, p_h, p_w = geo[3], geo[4], geo[5]
-        per_group, broadcast = geo[9], geo[10]
+        s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+        p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
         groups = c_out // per_group
         offsets = tap_offsets(in_shape, np.array(w.shape, np.int64), geo)
         plane_size = depth * height * width

@@ -25,16 +25,29 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from semiconv_nd._cpu.cache import CACHE
 from semiconv_nd._cpu.fast_math import exp_nonpositive
+from semiconv_nd.ops.entries import (
+    GEO_BROADCAST,
+    GEO_DILATION_D,
+    GEO_DILATION_H,
+    GEO_DILATION_W,
+    GEO_OUT_PER_GROUP,
+    GEO_PAD_D,
+    GEO_PAD_H,
+    GEO_PAD_W,
+    GEO_STRIDE_D,
+    GEO_STRIDE_H,
+    GEO_STRIDE_W,
+    LINEAR,
+    LOG,
+    ROOT,
+)
 
 __all__ = ["LINEAR", "LOG", "ROOT", "subtract_backward", "subtract_forward"]
 
-LINEAR = 0
-ROOT = 1
-LOG = 2
 
-
-@njit(cache=True)
+@njit(cache=CACHE)
 def _small_integer_power(p):
     """``p`` if it is 2, 3 or 4 (computed by multiplications), else 0 (``**``)."""
     for n in (2, 3, 4):
@@ -43,7 +56,7 @@ def _small_integer_power(p):
     return 0
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _forward_tap(xs, a_s, m_s, g, prm, mode, ipow, pas):
     """Accumulate one tap into a row of accumulators (``m_s``: the log max-shift)."""
     n = xs.shape[0]
@@ -76,7 +89,7 @@ def _forward_tap(xs, a_s, m_s, g, prm, mode, ipow, pas):
 
 
 # ``reassoc`` lets LLVM vectorise the kernel-gradient sum ``ksum``.
-@njit(cache=True, fastmath={"reassoc"})
+@njit(cache=CACHE, fastmath={"reassoc"})
 def _backward_tap(xs, gxs, sc, rf, g, prm, pm1, mode, ipow):
     """Gradients of one tap over a row: adds into ``gxs``, returns the kernel gradient."""
     n = xs.shape[0]
@@ -115,16 +128,16 @@ def _backward_tap(xs, gxs, sc, rf, g, prm, pm1, mode, ipow):
     return ksum
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=CACHE)
 def subtract_forward(x, w, geo, mode, param, out, n_threads):
     """Forward pass; see the module docstring. Writes ``out``."""
     batch, _, depth, height, width = x.shape
     _, n_in, k_d, k_h, k_w = w.shape
     _, c_out, o_d, o_h, o_w = out.shape
-    s_d, s_h, s_w = geo[0], geo[1], geo[2]
-    p_d, p_h, p_w = geo[3], geo[4], geo[5]
-    d_d, d_h, d_w = geo[6], geo[7], geo[8]
-    per_group, broadcast = geo[9], geo[10]
+    s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+    p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+    d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
+    per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
     prm = x.dtype.type(param)
     inv = x.dtype.type(1.0 / param if param != 0.0 else 1.0)
     n_pass = 2 if mode == LOG else 1
@@ -205,17 +218,17 @@ def subtract_forward(x, w, geo, mode, param, out, n_threads):
                     y_row[j] = (top[j] + np.log(acc[j])) * inv
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=CACHE)
 def subtract_backward(grad, x, w, y, geo, mode, param, grad_x, grad_w_parts):
     """Recomputing backward pass; adds into zeroed ``grad_x`` and ``grad_w_parts``."""
     batch, c_out, o_d, o_h, o_w = grad.shape
     n_chunks = grad_w_parts.shape[0]
     _, n_in, k_d, k_h, k_w = w.shape
     depth, height, width = x.shape[2], x.shape[3], x.shape[4]
-    s_d, s_h, s_w = geo[0], geo[1], geo[2]
-    p_d, p_h, p_w = geo[3], geo[4], geo[5]
-    d_d, d_h, d_w = geo[6], geo[7], geo[8]
-    per_group, broadcast = geo[9], geo[10]
+    s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+    p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+    d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
+    per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
     groups = c_out // per_group
     n_pairs = batch * groups
     prm = x.dtype.type(param)

@@ -18,6 +18,20 @@ from typing import Any
 
 from numba import njit, prange
 
+from semiconv_nd.ops.entries import (
+    GEO_BROADCAST,
+    GEO_DILATION_D,
+    GEO_DILATION_H,
+    GEO_DILATION_W,
+    GEO_OUT_PER_GROUP,
+    GEO_PAD_D,
+    GEO_PAD_H,
+    GEO_PAD_W,
+    GEO_STRIDE_D,
+    GEO_STRIDE_H,
+    GEO_STRIDE_W,
+)
+
 __all__ = ["make_subtract_kernels"]
 
 
@@ -73,10 +87,10 @@ def make_subtract_kernels(
         batch, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
         _, c_out, o_d, o_h, o_w = out.shape
-        s_d, s_h, s_w = geo[0], geo[1], geo[2]
-        p_d, p_h, p_w = geo[3], geo[4], geo[5]
-        d_d, d_h, d_w = geo[6], geo[7], geo[8]
-        per_group, broadcast = geo[9], geo[10]
+        s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+        p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+        d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
+        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
         for plane in prange(batch * c_out):
             b = plane // c_out
             o = plane % c_out
@@ -111,10 +125,10 @@ def make_subtract_kernels(
         n_chunks = grad_w_parts.shape[0]
         _, n_in, k_d, k_h, k_w = w.shape
         depth, height, width = x.shape[2], x.shape[3], x.shape[4]
-        s_d, s_h, s_w = geo[0], geo[1], geo[2]
-        p_d, p_h, p_w = geo[3], geo[4], geo[5]
-        d_d, d_h, d_w = geo[6], geo[7], geo[8]
-        per_group, broadcast = geo[9], geo[10]
+        s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
+        p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
+        d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
+        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
         groups = c_out // per_group
         n_pairs = batch * groups
         for chunk in prange(n_chunks):

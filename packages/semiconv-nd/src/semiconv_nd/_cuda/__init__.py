@@ -14,27 +14,43 @@ the inflation) to spread atomic contention, then summed.
 
 from __future__ import annotations
 
+import importlib.util
+import os
+
 __all__ = ["cuda_unavailable_reason", "require_cuda"]
 
 
 def cuda_unavailable_reason() -> str | None:
     """Why the CUDA kernels cannot run here, or ``None`` when they can.
 
+    The kernels need the ``numba-cuda`` package (the ``cuda`` extra): numba's own bundled
+    ``numba.cuda`` is deprecated and imports even without it, so its presence proves nothing.
+
     Example:
         >>> reason = cuda_unavailable_reason()
         >>> reason is None or isinstance(reason, str)
         True
     """
+    if not _simulated() and importlib.util.find_spec("numba_cuda") is None:
+        return (
+            "the numba-cuda package is not installed; install the extra: "
+            "pip install 'semiconv-nd[cuda]'"
+        )
     try:
         from numba import cuda
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        return f"numba-cuda is not installed ({exc}); install the extra 'semiconv-nd[cuda]'"
+        return f"numba's CUDA support cannot be imported ({exc}); reinstall 'semiconv-nd[cuda]'"
     try:
         if not cuda.is_available():
             return "numba cannot find a CUDA driver and GPU on this machine"
     except Exception as exc:  # pragma: no cover - driver errors
         return f"numba's CUDA support failed to initialise: {exc}"
     return None
+
+
+def _simulated() -> bool:
+    """Whether numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1``, used by the tests)."""
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
 
 
 def require_cuda() -> None:

@@ -14,6 +14,20 @@ from typing import Any
 
 from numba import cuda
 
+from semiconv_nd.ops.entries import (
+    GEO_BROADCAST,
+    GEO_DILATION_D,
+    GEO_DILATION_H,
+    GEO_DILATION_W,
+    GEO_OUT_PER_GROUP,
+    GEO_PAD_D,
+    GEO_PAD_H,
+    GEO_PAD_W,
+    GEO_STRIDE_D,
+    GEO_STRIDE_H,
+    GEO_STRIDE_W,
+)
+
 __all__ = ["make_select_kernels", "make_subtract_builtin_kernels", "make_subtract_kernels"]
 
 
@@ -52,26 +66,26 @@ def make_select_kernels(
             return
         b, o, od, oh, ow = _unravel(idx, out.shape)
         n_in, k_d, k_h, k_w = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
-        per_group = geo[9]
+        per_group = geo[GEO_OUT_PER_GROUP]
         group = o // per_group
-        row = o % per_group if geo[10] else o
+        row = o % per_group if geo[GEO_BROADCAST] else o
         acc = zero
         best = -1
         t = 0
         for c in range(n_in):
             for td in range(k_d):
-                i_d = od * geo[0] - geo[3] + td * geo[6]
+                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
                 for th in range(k_h):
-                    i_h = oh * geo[1] - geo[4] + th * geo[7]
+                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
                     for tw in range(k_w):
-                        i_w = ow * geo[2] - geo[5] + tw * geo[8]
+                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
                         if (
                             0 <= i_d < x.shape[2]
                             and 0 <= i_h < x.shape[3]
                             and 0 <= i_w < x.shape[4]
                         ):
                             val = mul(x[b, group * n_in + c, i_d, i_h, i_w], w[row, c, td, th, tw])
-                            if select(acc, val):
+                            if val != val or select(acc, val):  # NaN wins, like max_pool
                                 acc = val
                                 best = t
                         t += 1
@@ -96,13 +110,13 @@ def make_select_kernels(
         rest //= k_h
         td = rest % k_d
         c = rest // k_d
-        per_group = geo[9]
+        per_group = geo[GEO_OUT_PER_GROUP]
         group = o // per_group
-        row = o % per_group if geo[10] else o
+        row = o % per_group if geo[GEO_BROADCAST] else o
         ci = group * w.shape[1] + c
-        i_d = od * geo[0] - geo[3] + td * geo[6]
-        i_h = oh * geo[1] - geo[4] + th * geo[7]
-        i_w = ow * geo[2] - geo[5] + tw * geo[8]
+        i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
+        i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
+        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
         kv = w[row, c, td, th, tw]
         xv = x[b, ci, i_d, i_h, i_w] if read_x else kv * 0
         gv = grad[b, o, od, oh, ow]
@@ -154,16 +168,16 @@ def make_subtract_kernels(
             return
         b, o, od, oh, ow = _unravel(idx, out.shape)
         n_in = w.shape[1]
-        group = o // geo[9]
-        row = o % geo[9] if geo[10] else o
+        group = o // geo[GEO_OUT_PER_GROUP]
+        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
         acc = zero
         for c in range(n_in):
             for td in range(w.shape[2]):
-                i_d = od * geo[0] - geo[3] + td * geo[6]
+                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
                 for th in range(w.shape[3]):
-                    i_h = oh * geo[1] - geo[4] + th * geo[7]
+                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
                     for tw in range(w.shape[4]):
-                        i_w = ow * geo[2] - geo[5] + tw * geo[8]
+                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
                         if (
                             0 <= i_d < x.shape[2]
                             and 0 <= i_h < x.shape[3]
@@ -182,19 +196,19 @@ def make_subtract_kernels(
             return
         b, o, od, oh, ow = _unravel(idx, grad.shape)
         n_in = w.shape[1]
-        group = o // geo[9]
-        row = o % geo[9] if geo[10] else o
+        group = o // geo[GEO_OUT_PER_GROUP]
+        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
         res = undo(y[b, o, od, oh, ow])
         res_grad = grad[b, o, od, oh, ow] * d_post(res)
         slot = cuda.threadIdx.x % grad_w_inflated.shape[5]
         for c in range(n_in):
             ci = group * n_in + c
             for td in range(w.shape[2]):
-                i_d = od * geo[0] - geo[3] + td * geo[6]
+                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
                 for th in range(w.shape[3]):
-                    i_h = oh * geo[1] - geo[4] + th * geo[7]
+                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
                     for tw in range(w.shape[4]):
-                        i_w = ow * geo[2] - geo[5] + tw * geo[8]
+                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
                         if (
                             0 <= i_d < x.shape[2]
                             and 0 <= i_h < x.shape[3]
@@ -232,8 +246,8 @@ def make_subtract_builtin_kernels() -> tuple[Any, Any]:
             return
         b, o, od, oh, ow = _unravel(idx, out.shape)
         n_in = w.shape[1]
-        group = o // geo[9]
-        row = o % geo[9] if geo[10] else o
+        group = o // geo[GEO_OUT_PER_GROUP]
+        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
         acc = zero
         top = neg_inf
         for pas in range(2 if mode == 2 else 1):
@@ -241,11 +255,11 @@ def make_subtract_builtin_kernels() -> tuple[Any, Any]:
                 top = zero
             for c in range(n_in):
                 for td in range(w.shape[2]):
-                    i_d = od * geo[0] - geo[3] + td * geo[6]
+                    i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
                     for th in range(w.shape[3]):
-                        i_h = oh * geo[1] - geo[4] + th * geo[7]
+                        i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
                         for tw in range(w.shape[4]):
-                            i_w = ow * geo[2] - geo[5] + tw * geo[8]
+                            i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
                             if (
                                 0 <= i_d < x.shape[2]
                                 and 0 <= i_h < x.shape[3]
@@ -280,17 +294,17 @@ def make_subtract_builtin_kernels() -> tuple[Any, Any]:
             return
         gv = grad[b, o, od, oh, ow]
         n_in = w.shape[1]
-        group = o // geo[9]
-        row = o % geo[9] if geo[10] else o
+        group = o // geo[GEO_OUT_PER_GROUP]
+        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
         slot = cuda.threadIdx.x % grad_w_inflated.shape[5]
         for c in range(n_in):
             ci = group * n_in + c
             for td in range(w.shape[2]):
-                i_d = od * geo[0] - geo[3] + td * geo[6]
+                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
                 for th in range(w.shape[3]):
-                    i_h = oh * geo[1] - geo[4] + th * geo[7]
+                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
                     for tw in range(w.shape[4]):
-                        i_w = ow * geo[2] - geo[5] + tw * geo[8]
+                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
                         if (
                             0 <= i_d < x.shape[2]
                             and 0 <= i_h < x.shape[3]

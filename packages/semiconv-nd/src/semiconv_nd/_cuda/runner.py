@@ -13,8 +13,7 @@ import numpy as np
 import torch
 
 from semiconv_nd._cuda import launch, require_cuda
-from semiconv_nd.ops.layout import provenance_dtype
-from semiconv_nd.ops.registry import SelectEntry, SubtractEntry
+from semiconv_nd.ops.entries import SelectEntry, SubtractEntry, provenance_dtype
 
 __all__ = ["select_backward", "select_forward", "subtract_backward", "subtract_forward"]
 
@@ -71,7 +70,7 @@ def select_forward(
         _arr(image),
         _arr(kernel),
         tuple(geo),
-        _numpy_dtype(image)(entry.semifield.zero),
+        _numpy_dtype(image)(entry.zero),
         _arr(out),
         _arr(prov),
         sentinel,
@@ -119,7 +118,7 @@ def _extra(entry: SubtractEntry, dtype: Any = np.float64) -> tuple[Any, ...]:
     """Scalar kernel arguments, typed like the data (float32 math for float32 tensors)."""
     scalar = np.dtype(dtype).type
     if entry.mode < 0:
-        return (scalar(entry.semifield.zero),)
+        return (scalar(entry.zero),)
     consts = (scalar(entry.param), scalar(entry.param - 1.0), scalar(0.0), scalar(-np.inf))
     return (entry.mode, consts)
 

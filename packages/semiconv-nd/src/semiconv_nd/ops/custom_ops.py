@@ -29,8 +29,8 @@ from typing import Any
 
 import torch
 
-from semiconv_nd.ops.layout import provenance_dtype
-from semiconv_nd.ops.registry import SelectEntry, SubtractEntry, lookup
+from semiconv_nd.ops.entries import GEO_OUT_PER_GROUP, SelectEntry, SubtractEntry, provenance_dtype
+from semiconv_nd.ops.registry import lookup
 
 __all__ = ["select_conv", "select_conv_backward", "subtract_conv", "subtract_conv_backward"]
 
@@ -57,7 +57,7 @@ def _launch_options(tensor: torch.Tensor, block: int, inflation: int) -> dict[st
 
 
 def _out_channels(image_channels: int, kernel: torch.Tensor, geo: list[int]) -> int:
-    return geo[9] * (image_channels // kernel.shape[1])
+    return geo[GEO_OUT_PER_GROUP] * (image_channels // kernel.shape[1])
 
 
 def _forward_shape(

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import torch
 
 from semiconv_nd._geometry import ConvGeometry
+from semiconv_nd.ops.entries import provenance_dtype
 
 __all__ = ["MAX_SPATIAL_DIMS", "KernelLayout", "provenance_dtype", "to_kernel_layout"]
 
@@ -82,26 +83,3 @@ def to_kernel_layout(
         + [geometry.out_per_group, int(geometry.group_broadcasting)]
     )
     return KernelLayout(image5, kernel5, geo, _lead(geometry.output_size, 1))
-
-
-def provenance_dtype(n_taps: int) -> tuple[torch.dtype, int]:
-    """The smallest provenance dtype for ``n_taps`` taps per window, and its sentinel.
-
-    Args:
-        n_taps: Taps per window, input channels of a group included.
-
-    Returns:
-        ``(dtype, sentinel)``: uint8 up to 255 taps, uint16 up to 65535, else int32. The sentinel
-        (the dtype's largest value) marks outputs where no tap was selected.
-
-    Example:
-        >>> provenance_dtype(121)
-        (torch.uint8, 255)
-        >>> provenance_dtype(256)
-        (torch.uint16, 65535)
-    """
-    if n_taps <= 255:
-        return torch.uint8, 255
-    if n_taps <= 65535:
-        return torch.uint16, 65535
-    return torch.int32, 2**31 - 1

@@ -17,10 +17,9 @@ from torch import nn
 from semiconv_nd._geometry import ConvGeometry, resolve_geometry
 from semiconv_nd._vendor import grid
 from semiconv_nd.ops import custom_ops
+from semiconv_nd.ops.entries import SemifieldSpec
 from semiconv_nd.ops.layout import to_kernel_layout
 from semiconv_nd.ops.registry import register
-from semiconv_nd.semifields.select import SelectSemifield
-from semiconv_nd.semifields.subtract import SubtractSemifield
 
 __all__ = ["CompiledConv", "CompiledConvFixedLazy", "compiled_conv"]
 
@@ -102,8 +101,13 @@ def compiled_conv(
 class CompiledConv(nn.Module):
     """A convolution with a compiled select or subtract semifield, for any input geometry.
 
+    The module pickles, deep-copies and survives ``torch.save``/``torch.load`` in a new process
+    (and spawned workers) when the semifield's operators do (the built-ins' always do): the
+    semifield is registered again when the module is unpickled.
+
     Args:
-        semifield: The :class:`SelectSemifield` or :class:`SubtractSemifield`.
+        spec: The semifield's :class:`~semiconv_nd.ops.entries.SemifieldSpec` (from
+            ``semifield.compiled_spec()``).
         thread_block_size: CUDA threads per block; ``None`` for ``default_block``.
         to_extension: Must be ``False`` (see :meth:`SelectSemifield.dynamic`).
         debug: Print the geometry of every call and the implementation used.
@@ -112,14 +116,15 @@ class CompiledConv(nn.Module):
 
     Example:
         >>> import torch
-        >>> conv = CompiledConv(SubtractSemifield.linear())
+        >>> from semiconv_nd import SubtractSemifield
+        >>> conv = CompiledConv(SubtractSemifield.linear().compiled_spec())
         >>> conv(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2)).shape
         torch.Size([1, 1, 3, 3])
     """
 
     def __init__(
         self,
-        semifield: SelectSemifield | SubtractSemifield,
+        spec: SemifieldSpec,
         thread_block_size: int | None = None,
         to_extension: bool = False,
         debug: bool = False,
@@ -128,12 +133,27 @@ class CompiledConv(nn.Module):
     ) -> None:
         super().__init__()
         _check_options(thread_block_size, to_extension, debug, kernel_inflation)
-        self.semifield = semifield
-        self.key = register(semifield)
-        self.is_select = isinstance(semifield, SelectSemifield)
+        if not isinstance(spec, SemifieldSpec):
+            raise TypeError(
+                "spec: expected the SemifieldSpec of a compiled semifield "
+                f"(semifield.compiled_spec()), got {type(spec).__name__}"
+            )
+        self.spec = spec
+        self.key = register(spec)
+        self.is_select = spec.kind == "select"
         self.thread_block_size = default_block if thread_block_size is None else thread_block_size
         self.kernel_inflation = kernel_inflation
         self.debug = debug
+
+    @property
+    def semifield(self) -> object:
+        """The semifield this module convolves with."""
+        return self.spec.source
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # Registry keys are per process: register the semifield again after unpickling.
+        super().__setstate__(state)
+        self.key = register(self.spec)
 
     def _geometry(
         self,
@@ -206,7 +226,8 @@ class CompiledConvFixedLazy(CompiledConv):
 
     Example:
         >>> import torch
-        >>> conv = CompiledConvFixedLazy(SelectSemifield.tropical_max())
+        >>> from semiconv_nd import SelectSemifield
+        >>> conv = CompiledConvFixedLazy(SelectSemifield.tropical_max().compiled_spec())
         >>> _ = conv(torch.zeros(1, 1, 6), torch.zeros(1, 1, 3))
         >>> conv(torch.zeros(4, 1, 6), torch.zeros(1, 1, 3)).shape
         torch.Size([4, 1, 4])

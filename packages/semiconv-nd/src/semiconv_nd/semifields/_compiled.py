@@ -2,7 +2,9 @@
 
 Both are ``NamedTuple`` classes (which cannot inherit methods from a mixin), so their
 ``dynamic``/``lazy_fixed`` methods and their identity-by-``cache_name`` comparisons delegate to
-the functions here.
+the functions here. A semifield describes itself to :mod:`semiconv_nd.ops` with a
+:class:`~semiconv_nd.ops.entries.SemifieldSpec` (its kind, operators and, for the built-ins,
+the hand-written kernel and its parameter); :mod:`semiconv_nd.ops` never imports this package.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from typing import NamedTuple
 
 import torch
 
+from semiconv_nd.ops.entries import SemifieldSpec
+
 __all__ = ["compiled_module", "semifield_eq", "semifield_hash"]
 
 
 def compiled_module(
-    semifield: NamedTuple,
+    spec: SemifieldSpec,
     *,
     fixed: bool,
     default_block: int,
@@ -27,7 +31,7 @@ def compiled_module(
     """Build the compiled convolution module of a semifield.
 
     Args:
-        semifield: The :class:`~semiconv_nd.SelectSemifield` or
+        spec: The description of the :class:`~semiconv_nd.SelectSemifield` or
             :class:`~semiconv_nd.SubtractSemifield`.
         fixed: ``True`` for a module whose geometry is fixed by its first call
             (``lazy_fixed``), ``False`` for one that adapts to every shape (``dynamic``).
@@ -44,7 +48,7 @@ def compiled_module(
 
     module_class = CompiledConvFixedLazy if fixed else CompiledConv
     return module_class(
-        semifield,
+        spec,
         thread_block_size=thread_block_size,
         to_extension=to_extension,
         debug=debug,

@@ -52,7 +52,7 @@ from typing import Literal, NamedTuple
 import torch
 from torch import nn
 
-from semiconv_nd._geometry import resolve_geometry
+from semiconv_nd._geometry import ConvGeometry, resolve_geometry
 from semiconv_nd._shift.accumulate import sum_shift
 from semiconv_nd._shift.generic import _Reducer, generic_broadcast
 from semiconv_nd._shift.plan import DEFAULT_CHUNK_ELEMENTS, ShiftPlan, pad_image
@@ -434,6 +434,8 @@ class BroadcastConv(nn.Module):
         )
         taps = geo.in_per_group * math.prod(geo.kernel_size)
         fast = _builtin_engine(self.semifield)
+        if fast is not None and fast[1][0] == "linear" and _small_linear(padded, geo):
+            return _torch_linear_conv(padded, kernel, geo)
         if fast is not None:
             plan = ShiftPlan(geo, self.chunk_elements)
             engine, args = fast
@@ -443,6 +445,36 @@ class BroadcastConv(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.semifield!r}" + (", unfold_copy=True" if self.unfold_copy else "")
+
+
+# Below this many products (B * C_out * taps * outputs) the linear semifield runs torch's own
+# convolution: the shift engine's per-tap operations dominate the time of tiny inputs.
+_SMALL_LINEAR_PRODUCTS = 1 << 18
+_TORCH_CONV = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d}
+_TORCH_CONV[3] = torch.nn.functional.conv3d
+
+
+def _small_linear(padded: torch.Tensor, geo: ConvGeometry) -> bool:
+    """Whether a linear call is small enough for :func:`_torch_linear_conv`."""
+    taps = geo.in_per_group * math.prod(geo.kernel_size)
+    products = geo.batch * geo.out_channels * taps * math.prod(geo.output_size)
+    return (
+        geo.ndim in _TORCH_CONV
+        and padded.dtype in (torch.float32, torch.float64)
+        and products <= _SMALL_LINEAR_PRODUCTS
+    )
+
+
+def _torch_linear_conv(
+    padded: torch.Tensor, kernel: torch.Tensor, geo: ConvGeometry
+) -> torch.Tensor:
+    """The linear semifield by ``torch.nn.functional.conv{1,2,3}d`` (kernel already mirrored)."""
+    weight = kernel
+    if geo.group_broadcasting:  # every group applies all K_o kernels: output g * K_o + o
+        weight = kernel.repeat(geo.groups, *([1] * (kernel.dim() - 1)))
+    return _TORCH_CONV[geo.ndim](
+        padded, weight, stride=geo.stride, dilation=geo.dilation, groups=geo.groups
+    )
 
 
 def _builtin_engine(semifield: BroadcastSemifield) -> tuple[Callable, tuple] | None:

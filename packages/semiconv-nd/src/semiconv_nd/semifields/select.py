@@ -10,6 +10,11 @@ the ``cuda`` extra, for CUDA devices (numba-cuda); see :mod:`semiconv_nd.ops`.
 strict comparison for the built-in semifields), so the *first* selected tap in the order
 (input channel, axis 0, axis 1, ...) of the window wins and receives the whole gradient.
 
+**NaN.** A NaN tap value (from a NaN pixel or kernel value) always replaces the running
+selection, whatever ``add_select`` says, so NaN propagates to the output exactly like
+``torch.nn.functional.max_pool2d``: the last NaN of a window is selected and receives the
+gradient. This holds for the built-in and user-defined semifields, on CPU and CUDA.
+
 Example:
     >>> import torch
     >>> dilation = SelectSemifield.tropical_max().dynamic()
@@ -29,6 +34,7 @@ from typing import NamedTuple
 
 import torch
 
+from semiconv_nd.ops.entries import SemifieldSpec
 from semiconv_nd.semifields._compiled import compiled_module, semifield_eq, semifield_hash
 
 __all__ = ["SelectSemifield"]
@@ -154,7 +160,7 @@ class SelectSemifield(NamedTuple):
             torch.Size([2, 4, 7, 7])
         """
         return compiled_module(
-            self,
+            self.compiled_spec(),
             fixed=False,
             default_block=128,
             thread_block_size=thread_block_size,
@@ -191,13 +197,42 @@ class SelectSemifield(NamedTuple):
             torch.Size([1, 2, 6])
         """
         return compiled_module(
-            self,
+            self.compiled_spec(),
             fixed=True,
             default_block=128,
             thread_block_size=thread_block_size,
             to_extension=to_extension,
             debug=debug,
             kernel_inflation=kernel_inflation,
+        )
+
+    def compiled_spec(self) -> SemifieldSpec:
+        """The description of this semifield that the compiled ops work from.
+
+        Returns:
+            A :class:`~semiconv_nd.ops.entries.SemifieldSpec` of kind ``"select"``; the
+            built-in tropical semifields name their hand-written kernel (``builtin`` = +1 for
+            max, -1 for min).
+
+        Example:
+            >>> SelectSemifield.tropical_max().compiled_spec().builtin
+            1
+        """
+        builtin = next(
+            (
+                sign
+                for (name, select), sign in _BUILTIN_SIGNS.items()
+                if name == self.cache_name and select is self.add_select
+            ),
+            None,
+        )
+        return SemifieldSpec(
+            kind="select",
+            operators=(self.add_select, self.times, self.d_times_d_img, self.d_times_d_kernel),
+            zero=self.zero,
+            cache_name=self.cache_name,
+            builtin=builtin,
+            source=self,
         )
 
     def __hash__(self) -> int:
@@ -232,3 +267,9 @@ def _one(img_val: float, kernel_val: float) -> float:
 
 def _minus_one(img_val: float, kernel_val: float) -> float:
     return -1.0
+
+
+_BUILTIN_SIGNS = {
+    ("_tropical_max", _tropical_max_select): 1,
+    ("_tropical_min", _tropical_min_select): -1,
+}

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
 
+from semiconv_nd.ops.entries import LINEAR, LOG, ROOT, SemifieldSpec
 from semiconv_nd.semifields._compiled import compiled_module, semifield_eq, semifield_hash
 
 __all__ = ["SubtractSemifield"]
@@ -135,37 +137,18 @@ class SubtractSemifield(NamedTuple):
             '_root_3.0'
         """
         p = _check_nonzero(p, "p")
-
-        def times(img_val: float, kernel_val: float) -> float:
-            return (img_val * kernel_val) ** p
-
-        def post_sum(acc: float) -> float:
-            return acc ** (1.0 / p)
-
-        def undo_post_sum(res: float) -> float:
-            return res**p
-
-        def d_times_d_img(img_val: float, kernel_val: float) -> float:
-            return p * (img_val * kernel_val) ** (p - 1.0) * kernel_val
-
-        def d_times_d_kernel(img_val: float, kernel_val: float) -> float:
-            return p * (img_val * kernel_val) ** (p - 1.0) * img_val
-
-        def d_post_d_acc(acc: float) -> float:
-            return acc ** (1.0 / p - 1.0) / p
-
         return cls(
             add=_add,
-            times=times,
-            d_times_d_img=d_times_d_img,
-            d_times_d_kernel=d_times_d_kernel,
+            times=_BuiltinOperator(_root_times, ROOT, p),
+            d_times_d_img=_BuiltinOperator(_root_d_times_d_img, ROOT, p),
+            d_times_d_kernel=_BuiltinOperator(_root_d_times_d_kernel, ROOT, p),
             subtract=_sub,
             d_add_d_right=_one,
             zero=0.0,
             cache_name=f"_root_{p!r}",
-            post_sum=post_sum,
-            undo_post_sum=undo_post_sum,
-            d_post_d_acc=d_post_d_acc,
+            post_sum=_BuiltinOperator(_root_post_sum, ROOT, p),
+            undo_post_sum=_BuiltinOperator(_root_undo_post_sum, ROOT, p),
+            d_post_d_acc=_BuiltinOperator(_root_d_post_d_acc, ROOT, p),
         )
 
     @classmethod
@@ -191,34 +174,19 @@ class SubtractSemifield(NamedTuple):
             '_log_-2.0'
         """
         mu = _check_nonzero(mu, "mu")
-
-        def times(img_val: float, kernel_val: float) -> float:
-            return math.exp((img_val + kernel_val) * mu)
-
-        def d_times(img_val: float, kernel_val: float) -> float:
-            return mu * math.exp((img_val + kernel_val) * mu)
-
-        def post_sum(acc: float) -> float:
-            return math.log(acc) / mu
-
-        def undo_post_sum(res: float) -> float:
-            return math.exp(res * mu)
-
-        def d_post_d_acc(acc: float) -> float:
-            return 1.0 / (mu * acc)
-
+        d_times = _BuiltinOperator(_log_d_times, LOG, mu)
         return cls(
             add=_add,
-            times=times,
+            times=_BuiltinOperator(_log_times, LOG, mu),
             d_times_d_img=d_times,
             d_times_d_kernel=d_times,
             subtract=_sub,
             d_add_d_right=_one,
             zero=0.0,
             cache_name=f"_log_{mu!r}",
-            post_sum=post_sum,
-            undo_post_sum=undo_post_sum,
-            d_post_d_acc=d_post_d_acc,
+            post_sum=_BuiltinOperator(_log_post_sum, LOG, mu),
+            undo_post_sum=_BuiltinOperator(_log_undo_post_sum, LOG, mu),
+            d_post_d_acc=_BuiltinOperator(_log_d_post_d_acc, LOG, mu),
         )
 
     def dynamic(
@@ -250,7 +218,7 @@ class SubtractSemifield(NamedTuple):
             torch.Size([1, 2, 4, 4])
         """
         return compiled_module(
-            self,
+            self.compiled_spec(),
             fixed=False,
             default_block=256,
             thread_block_size=thread_block_size,
@@ -287,13 +255,51 @@ class SubtractSemifield(NamedTuple):
             torch.Size([1, 1, 3, 3])
         """
         return compiled_module(
-            self,
+            self.compiled_spec(),
             fixed=True,
             default_block=256,
             thread_block_size=thread_block_size,
             to_extension=to_extension,
             debug=debug,
             kernel_inflation=kernel_inflation,
+        )
+
+    def compiled_spec(self) -> SemifieldSpec:
+        """The description of this semifield that the compiled ops work from.
+
+        Returns:
+            A :class:`~semiconv_nd.ops.entries.SemifieldSpec` of kind ``"subtract"``; the
+            built-ins name their hand-written kernel mode and its parameter (``p``, ``mu``).
+
+        Example:
+            >>> spec = SubtractSemifield.root(3.0).compiled_spec()
+            >>> spec.builtin == ROOT, spec.param
+            (True, 3.0)
+        """
+        builtin, param = None, 0.0
+        reserved = self.cache_name is not None and self.cache_name.startswith("_")
+        if reserved and self.times is _mul and self.cache_name == "_linear":
+            builtin = LINEAR
+        elif reserved and isinstance(self.times, _BuiltinOperator):
+            builtin, param = self.times.mode, self.times.param
+        return SemifieldSpec(
+            kind="subtract",
+            operators=(
+                self.add,
+                self.times,
+                self.d_times_d_img,
+                self.d_times_d_kernel,
+                self.subtract,
+                self.d_add_d_right,
+                self.post_sum,
+                self.undo_post_sum,
+                self.d_post_d_acc,
+            ),
+            zero=self.zero,
+            cache_name=self.cache_name,
+            builtin=builtin,
+            param=param,
+            source=self,
         )
 
     def __hash__(self) -> int:
@@ -337,3 +343,63 @@ def _second(img_val: float, kernel_val: float) -> float:
 
 def _one(acc: float, val: float) -> float:
     return 1.0
+
+
+@dataclass(frozen=True)
+class _BuiltinOperator:
+    """A scalar operator of :meth:`SubtractSemifield.root`/:meth:`SubtractSemifield.log`.
+
+    A module-level function and its parameter instead of a closure, so the semifield pickles and
+    deep-copies; ``mode`` and ``param`` name the hand-written kernel that replaces it.
+    """
+
+    function: Callable[..., float]
+    mode: int
+    param: float
+
+    def __call__(self, *args: float) -> float:
+        return self.function(*args, self.param)
+
+
+def _root_times(img_val: float, kernel_val: float, p: float) -> float:
+    return (img_val * kernel_val) ** p
+
+
+def _root_d_times_d_img(img_val: float, kernel_val: float, p: float) -> float:
+    return p * (img_val * kernel_val) ** (p - 1.0) * kernel_val
+
+
+def _root_d_times_d_kernel(img_val: float, kernel_val: float, p: float) -> float:
+    return p * (img_val * kernel_val) ** (p - 1.0) * img_val
+
+
+def _root_post_sum(acc: float, p: float) -> float:
+    return acc ** (1.0 / p)
+
+
+def _root_undo_post_sum(res: float, p: float) -> float:
+    return res**p
+
+
+def _root_d_post_d_acc(acc: float, p: float) -> float:
+    return acc ** (1.0 / p - 1.0) / p
+
+
+def _log_times(img_val: float, kernel_val: float, mu: float) -> float:
+    return math.exp((img_val + kernel_val) * mu)
+
+
+def _log_d_times(img_val: float, kernel_val: float, mu: float) -> float:
+    return mu * math.exp((img_val + kernel_val) * mu)
+
+
+def _log_post_sum(acc: float, mu: float) -> float:
+    return math.log(acc) / mu
+
+
+def _log_undo_post_sum(res: float, mu: float) -> float:
+    return math.exp(res * mu)
+
+
+def _log_d_post_d_acc(acc: float, mu: float) -> float:
+    return 1.0 / (mu * acc)

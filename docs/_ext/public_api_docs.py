@@ -29,6 +29,9 @@ _TORCH_ALIASES = {
     "torch.nn.modules.": "torch.nn",
     "torch.nn.parameter.": "torch.nn",
 }
+#: Type aliases that annotations spell through a package's private (vendored) module, and the
+#: public name each package documents them under.
+_OWN_ALIASES = {"grid.Padding": "semiconv_nd.Padding"}
 #: Short spellings used in docstrings' type fields, and the names they stand for.
 _SHORT_ALIASES = {"np.": "numpy.", "nn.": "torch.nn."}
 
@@ -78,6 +81,17 @@ def _public_bases(app: Any, name: str, obj: Any, options: Any, bases: list[Any])
 
 def _torch_public_alias(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     target = node.get("reftarget", "")
+    if target in _OWN_ALIASES and node.get("refdomain") == "py":
+        domain = env.get_domain("py")
+        return domain.resolve_xref(
+            env,
+            node.get("refdoc", ""),
+            app.builder,
+            "data",
+            _OWN_ALIASES[target],
+            node,
+            contnode,
+        )
     alias = None
     for prefix, public in _TORCH_ALIASES.items():
         if target.startswith(prefix):

@@ -19,6 +19,7 @@ Example:
     torch.Size([4, 5, 8, 8])
 """
 
+from semiconv_nd._vendor import grid as _grid
 from semiconv_nd.conv import GenericClosing, GenericConv
 from semiconv_nd.kernels import (
     LearnedKernel1D,
@@ -43,6 +44,11 @@ from semiconv_nd.torch_reference import TorchLinearConv2D, TorchMaxPool2D
 
 __version__ = "0.1.0"
 
+Padding = _grid.Padding
+"""What a ``padding`` argument accepts: an int (the same on both sides of every axis), one int per
+axis, a ``(before, after)`` pair per axis, or ``"valid"`` / ``"same"`` (also for even kernels:
+the extra row or column goes after)."""
+
 
 def __getattr__(name: str) -> object:
     # ``semiconv_nd.precompile`` without importing numba's kernels at package import.
@@ -51,6 +57,10 @@ def __getattr__(name: str) -> object:
 
         return precompile
     raise AttributeError(f"module 'semiconv_nd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"precompile"})
 
 
 __all__ = [
@@ -62,6 +72,7 @@ __all__ = [
     "LearnedKernel2D",
     "LearnedKernel3D",
     "LearnedKernelND",
+    "Padding",
     "QuadraticKernelCholesky2D",
     "QuadraticKernelCholeskyND",
     "QuadraticKernelIso1D",

@@ -13,6 +13,11 @@ CUDA), ``_assemble`` (gather plan, per-input split), ``_edge_lengths`` (differen
 critical-edge lengths) and ``_cpu_values`` (float32/float64 CPU clouds: values and gradients
 straight from numba, one autograd node; the fast path of the training loop).
 
+First use: numba compiles the kernels (once per machine; a notice is logged on the
+``torchph_lite`` logger) and caches them; :func:`precompile` or ``python -m
+torchph_lite.precompile`` does it ahead of time (see :mod:`torchph_lite.pershom._jit` for the
+cache location, read-only installs and the notice).
+
 Development note: numba's on-disk cache (``cache=True``) is keyed on each file's own source, not on
 the modules it calls. After editing a kernel module, delete ``pershom/__pycache__/*.nbi`` and
 ``*.nbc`` so that its callers in other modules are recompiled too.
@@ -20,6 +25,7 @@ the modules it calls. After editing a kernel module, delete ``pershom/__pycache_
 
 from __future__ import annotations
 
+from ._precompile import precompile
 from .api import vr_persistence, vr_persistence_l1, vr_persistence_l2
 
-__all__ = ["vr_persistence", "vr_persistence_l1", "vr_persistence_l2"]
+__all__ = ["precompile", "vr_persistence", "vr_persistence_l1", "vr_persistence_l2"]

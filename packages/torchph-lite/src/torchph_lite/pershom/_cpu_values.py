@@ -21,7 +21,7 @@ import math
 import numpy as np
 import torch
 
-from ._assemble import _gather_plan
+from ._assemble import Records, _gather_plan
 from ._batch import NO_MATRICES, records, records_from_points_dim0
 from ._jit import kernel
 from ._metrics import L1
@@ -40,7 +40,7 @@ def _all_finite(points: np.ndarray) -> bool:
 def _values(
     coords: np.ndarray,
     offsets: np.ndarray,
-    records: tuple,
+    records: Records,
     metric: int,
     groups: int,
     min_exp: int,
@@ -57,10 +57,18 @@ def _values(
     ``coords``; the arithmetic is that of :func:`._edge_lengths.edge_lengths` (sums over the
     coordinates in order, from the first term), so the lengths are bitwise the same.
     """
-    cloud, dim, bu, bv, du, dv, _, death = records
     n_inputs = offsets.shape[0] - 1
     a, b, fin, fin_counts, ess_counts = _gather_plan(
-        cloud, dim, bu, bv, du, dv, death, offsets, groups, n_inputs
+        records.cloud,
+        records.dim,
+        records.birth_u,
+        records.birth_v,
+        records.death_u,
+        records.death_v,
+        records.death,
+        offsets,
+        groups,
+        n_inputs,
     )
     values = np.zeros(a.shape[0], dtype=coords.dtype)
     scales = np.ones(a.shape[0], dtype=coords.dtype)
@@ -109,9 +117,9 @@ def gather_values(
     if not _all_finite(points):
         return False, ()
     if max_dim == 0:
-        found = records_from_points_dim0(points, offsets, metric, threshold)
+        found = Records._make(records_from_points_dim0(points, offsets, metric, threshold))
     else:
-        found = records(points, offsets, NO_MATRICES, metric, max_dim, threshold)
+        found = Records._make(records(points, offsets, NO_MATRICES, metric, max_dim, threshold))
     min_exp = int(np.finfo(coords.dtype).minexp)
     return True, _values(coords, offsets, found, metric, max_dim + 1, min_exp)
 

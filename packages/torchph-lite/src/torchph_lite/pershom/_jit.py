@@ -121,7 +121,7 @@ class _CompileNotice(nb_event.Listener):
             return
         _state["notice"] = True
         logger.warning(
-            "%s: compiling the numba kernels of torchph_lite.pershom (first use of %s); this "
+            "%s: compiling the numba kernels of torchph_lite.pershom (starting with %s); this "
             "takes a few seconds up to a minute and is %s. To compile ahead of time (Docker "
             "images, CI caches) run `python -m torchph_lite.precompile`; to silence this "
             "message: logging.getLogger('torchph_lite').setLevel(logging.ERROR).",

@@ -18,6 +18,11 @@ First use: numba compiles the kernels (once per machine; a notice is logged on t
 torchph_lite.precompile`` does it ahead of time (see :mod:`torchph_lite.pershom._jit` for the
 cache location, read-only installs and the notice).
 
+Compile time: numba compiles each kernel into its own module and re-optimises, in every kernel,
+all the code it calls, so the call tree is kept shallow: one entry point per engine
+(``_batch.records``, ``_batch.records_from_points_dim0``), small dtype-specialised kernels beside it
+(``_cpu_values``), and mid-level helpers inlined into their callers (``inline="always"``).
+
 Development note: numba's on-disk cache (``cache=True``) is keyed on each file's own source, not on
 the modules it calls. After editing a kernel module, delete ``pershom/__pycache__/*.nbi`` and
 ``*.nbc`` so that its callers in other modules are recompiled too.

@@ -215,7 +215,7 @@ def _is_apparent_cofacet(
     return False
 
 
-@kernel
+@kernel(inline="always")
 def _add_coboundary_run(
     dist: np.ndarray,
     verts: np.ndarray,
@@ -263,7 +263,7 @@ def _add_coboundary_run(
     return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, count), skip == -2
 
 
-@kernel
+@kernel(inline="always")
 def _add_entry_run(d: float, idx: np.int64, work: tuple) -> tuple:
     """Add a single entry to the working column."""
     rd, ri, rs, re, top, used, n_runs, n_top = work
@@ -274,7 +274,7 @@ def _add_entry_run(d: float, idx: np.int64, work: tuple) -> tuple:
     return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, 1)
 
 
-@kernel
+@kernel(inline="always")
 def _register_run(
     rd: np.ndarray,
     ri: np.ndarray,
@@ -410,7 +410,7 @@ def _assemble_triangles(
     return col_idx[:m][order], col_diam[:m][order]
 
 
-@kernel
+@kernel(inline="always")
 def _assemble_columns(
     dist: np.ndarray,
     dim: int,
@@ -675,7 +675,7 @@ def enclosing_radius(dist: np.ndarray) -> float:
     return best
 
 
-@kernel
+@kernel(inline="always")
 def higher_persistence(
     dist: np.ndarray,
     max_dim: int,

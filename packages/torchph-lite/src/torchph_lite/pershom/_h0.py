@@ -16,7 +16,7 @@ from ._combinatorics import edge_index
 from ._jit import kernel
 
 
-@kernel(inline="always")
+@kernel
 def _distance_row(coords: np.ndarray, i: int, metric: int, out: np.ndarray) -> None:
     """``out[v]`` = L1 (metric 1) or L2 (metric 2) distance between points ``i`` and ``v``."""
     out[:] = 0.0
@@ -109,7 +109,7 @@ def _prim(
     return n_edges, n_components
 
 
-@kernel(inline="always")
+@kernel
 def spanning_forest_points(
     points: np.ndarray, metric: int, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -126,7 +126,7 @@ def spanning_forest_points(
     return u[:m], v[:m], w[:m], c
 
 
-@kernel(inline="always")
+@kernel
 def spanning_forest_matrix(
     dist: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -96,14 +96,19 @@ def test_float32_single_cloud_takes_fast_path(monkeypatch) -> None:
     _assert_same(fast, _run(monkeypatch, vr_persistence_l2, x, 1, general=True), torch.float32)
 
 
-def test_float32_pair_of_zero_length_in_float32_is_dropped(monkeypatch) -> None:
-    # the squared L2 length 1e-60 of the first edge underflows to 0 in float32 (not in float64)
+def test_float32_tiny_edge_equals_general_path(monkeypatch) -> None:
+    # the squared L2 length 1e-60 of the first edge underflows in float32: both paths scale it
     x = torch.tensor([[0.0, 0.0], [1e-30, 0.0], [3.0, 0.0]], requires_grad=True)
     fast = _run(monkeypatch, vr_persistence_l2, x, 1, general=False)
     _assert_same(fast, _run(monkeypatch, vr_persistence_l2, x, 1, general=True), torch.float32)
-    torch.testing.assert_close(fast[0][0], torch.tensor([[0.0, 3.0]]))
-    out_l1 = vr_persistence_l1(x, 0)[0][0]  # in L1 the edge keeps its length 1e-30
-    assert out_l1.shape == (2, 2)
+    torch.testing.assert_close(fast[0][0], torch.tensor([[0.0, 1e-30], [0.0, 3.0]]))
+
+
+def test_float32_huge_cloud_equals_general_path(monkeypatch) -> None:
+    x = (torch.rand(3, 15, 2) * 1e30).requires_grad_()  # squares overflow float32
+    fast = _run(monkeypatch, vr_persistence_l2, x, 1, general=False)
+    _assert_same(fast, _run(monkeypatch, vr_persistence_l2, x, 1, general=True), torch.float32)
+    assert all(torch.isfinite(t).all() for t in fast[0])
 
 
 def test_unused_outputs_get_no_gradient() -> None:

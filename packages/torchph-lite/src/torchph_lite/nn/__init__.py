@@ -1,13 +1,13 @@
 """Barcode vectorization layers (SLayers), batching helpers and diagram coordinate transforms.
 
 Modules:
-    * :mod:`~torchph_lite.nn.structure_elements`: ``SLayerExponential``, ``SLayerRational``,
+    * ``torchph_lite.nn.structure_elements``: ``SLayerExponential``, ``SLayerRational``,
       ``SLayerRationalHat``.
-    * :mod:`~torchph_lite.nn.batching`: ``prepare_batch`` and the input-form helpers.
-    * :mod:`~torchph_lite.nn.distances`: point-to-centre distances in O(B·M·N) memory.
-    * :mod:`~torchph_lite.nn.parameter_init`: parameter initialisation from user arguments.
-    * :mod:`~torchph_lite.nn.coordinate_transforms`: birth/lifetime stretching transforms.
-    * :mod:`~torchph_lite.nn.slayer`:
+    * ``torchph_lite.nn.batching``: ``prepare_batch`` and the input-form helpers.
+    * ``torchph_lite.nn.distances``: point-to-centre distances in O(B·M·N) memory.
+    * ``torchph_lite.nn.parameter_init``: parameter initialisation from user arguments.
+    * ``torchph_lite.nn.coordinate_transforms``: birth/lifetime stretching transforms.
+    * ``torchph_lite.nn.slayer``:
       all of the above under the original ``torchph.nn.slayer`` path.
 """
 

@@ -2,7 +2,7 @@ r"""SLayers: differentiable vectorisations of multisets such as persistence diag
 
 Each layer holds ``N`` structure elements :math:`s_j: \mathbb{R}^D \to \mathbb{R}` and maps a
 multiset :math:`M_b` to the vector :math:`\big(\sum_{p \in M_b} s_j(p)\big)_{j=1..N}`. A batch is
-evaluated as one padded tensor operation (see :func:`~torchph_lite.nn.batching.prepare_batch`);
+evaluated as one padded tensor operation (see :func:`~torchph_lite.nn.prepare_batch`);
 padding points contribute nothing.
 
 Inputs are either a list of ``(m_i, D)`` tensors (empty diagrams allowed) or the 4-tuple
@@ -106,7 +106,7 @@ class SLayerExponential(_SLayerBase):
 
     Shape:
         Input: list of ``B`` tensors :math:`(m_i, D)`, or the padded 4-tuple of
-          :func:`~torchph_lite.nn.batching.prepare_batch`.
+          :func:`~torchph_lite.nn.prepare_batch`.
         Output: :math:`(B, N)`, squeezed like the original: :math:`(N,)` for a batch of one,
           :math:`(B,)` when ``N = 1`` and a 0-d tensor when both are 1.
 

@@ -13,6 +13,16 @@ CUDA), ``_assemble`` (gather plan, per-input split), ``_edge_lengths`` (differen
 critical-edge lengths) and ``_cpu_values`` (float32/float64 CPU clouds: values and gradients
 straight from numba, one autograd node; the fast path of the training loop).
 
+First use: numba compiles the kernels (once per machine; a notice is logged on the
+``torchph_lite`` logger) and caches them; :func:`precompile` or ``python -m
+torchph_lite.precompile`` does it ahead of time (see :mod:`torchph_lite.pershom._jit` for the
+cache location, read-only installs and the notice).
+
+Compile time: numba compiles each kernel into its own module and re-optimises, in every kernel,
+all the code it calls, so the call tree is kept shallow: one entry point per engine
+(``_batch.records``, ``_batch.records_from_points_dim0``), small dtype-specialised kernels beside it
+(``_cpu_values``), and mid-level helpers inlined into their callers (``inline="always"``).
+
 Development note: numba's on-disk cache (``cache=True``) is keyed on each file's own source, not on
 the modules it calls. After editing a kernel module, delete ``pershom/__pycache__/*.nbi`` and
 ``*.nbc`` so that its callers in other modules are recompiled too.
@@ -20,6 +30,7 @@ the modules it calls. After editing a kernel module, delete ``pershom/__pycache_
 
 from __future__ import annotations
 
+from ._precompile import precompile
 from .api import vr_persistence, vr_persistence_l1, vr_persistence_l2
 
 # filtered complexes beyond Vietoris-Rips (issue #14)
@@ -31,6 +42,7 @@ __all__ = [
     "calculate_persistence",
     "cubical_persistence",
     "lower_star_persistence",
+    "precompile",
     "vr_persistence",
     "vr_persistence_l1",
     "vr_persistence_l2",

@@ -9,20 +9,41 @@ not NaN, for coincident points.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
-import numba as nb
 import numpy as np
 import torch
 
+from ._jit import kernel
+
 Diagram = tuple[list[torch.Tensor], list[torch.Tensor]]
-Records = tuple[np.ndarray, ...]
+
+
+class Records(NamedTuple):
+    """Flat persistence records, one row per pair, as the numba drivers emit them (see ``_batch``).
+
+    The kernels return these eight arrays as a plain tuple (``Records._make`` names them).
+    """
+
+    #: input (cloud or matrix) of the pair, int64
+    cloud: np.ndarray
+    #: homology dimension, int64
+    dim: np.ndarray
+    #: critical edge of the birth, vertices local to the input (``-1``: born at 0), int64
+    birth_u: np.ndarray
+    birth_v: np.ndarray
+    #: critical edge of the death (``-1``: an essential class), int64
+    death_u: np.ndarray
+    death_v: np.ndarray
+    #: float64 birth and death (``inf`` for essential classes), for ordering and zero-length tests
+    birth: np.ndarray
+    death: np.ndarray
 
 
 def sort_records(records: Records) -> Records:
     """Stable order by input, dimension, birth, death (the numba drivers emit this order)."""
-    cloud, dim, _, _, _, _, birth, death = records
-    order = np.lexsort((death, birth, dim, cloud))
-    return tuple(a[order] for a in records)
+    order = np.lexsort((records.death, records.birth, records.dim, records.cloud))
+    return Records._make(a[order] for a in records)
 
 
 def assemble(
@@ -42,10 +63,19 @@ def assemble(
         lengths: maps global vertex index arrays ``(a, b)`` (``-1`` for a zero value) to a tensor
             of the corresponding filtration values.
     """
-    cloud, dim, bu, bv, du, dv, _, death = records
+    cloud, dim = records.cloud, records.dim
     groups = max_dim + 1
     a, b, fin, fin_counts, ess_counts = _gather_plan(
-        cloud, dim, bu, bv, du, dv, death, offsets, groups, n_inputs
+        cloud,
+        dim,
+        records.birth_u,
+        records.birth_v,
+        records.death_u,
+        records.death_v,
+        records.death,
+        offsets,
+        groups,
+        n_inputs,
     )
     values = lengths(a, b)
     m = fin.shape[0]
@@ -70,7 +100,7 @@ def assemble(
     ]
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _gather_plan(
     cloud: np.ndarray,
     dim: np.ndarray,

@@ -9,25 +9,25 @@ grouped by cloud and dimension and sorted by birth, then death, within a group.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from ._assemble import Records
 from ._cohomology import higher_persistence
 from ._h0 import spanning_forest_matrix, spanning_forest_points
-from ._metrics import distance_matrix
+from ._jit import kernel
+from ._metrics import distance_matrix, unit_scaled
+from ._sort import stable_argsort
 
-_JIT = {"cache": True, "nogil": True}
 
-
-@nb.njit(**_JIT)
+@kernel
 def _sorted_order(dim: np.ndarray, birth: np.ndarray, death: np.ndarray) -> np.ndarray:
     """Stable lexicographic order by ``(dim, birth, death)``."""
-    order = np.argsort(death, kind="mergesort")
-    order = order[np.argsort(birth[order], kind="mergesort")]
-    return order[np.argsort(dim[order], kind="mergesort")]
+    order = stable_argsort(death)
+    order = order[stable_argsort(birth[order])]
+    return order[stable_argsort(dim[order])]
 
 
-@nb.njit(**_JIT)
+@kernel
 def records_from_points_dim0(
     points: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
 ) -> tuple:
@@ -43,9 +43,9 @@ def records_from_points_dim0(
     death = np.full(total, np.inf)
     k = 0
     for c in range(n_clouds):
-        pts = points[offsets[c] : offsets[c + 1]]
-        fu, fv, fw, comps = spanning_forest_points(pts, metric, threshold)
-        order = np.argsort(fw, kind="mergesort")
+        pts, t = unit_scaled(points[offsets[c] : offsets[c + 1]], threshold)
+        fu, fv, fw, comps = spanning_forest_points(pts, metric, t)
+        order = stable_argsort(fw)
         for e in order:
             if fw[e] > 0.0:  # zero-length pairs are dropped
                 cloud[k] = c
@@ -59,8 +59,8 @@ def records_from_points_dim0(
     return cloud[:k], dim[:k], bu[:k], bu[:k], du[:k], dv[:k], birth[:k], death[:k]
 
 
-@nb.njit(**_JIT)
-def _records(
+@kernel
+def records(
     points: np.ndarray,
     offsets: np.ndarray,
     dists: np.ndarray,
@@ -68,7 +68,11 @@ def _records(
     max_dim: int,
     threshold: float,
 ) -> tuple:
-    """Shared driver: clouds ``points[offsets[c]:offsets[c + 1]]`` or matrices ``dists[c]``.
+    """The driver: clouds ``points[offsets[c]:offsets[c + 1]]`` or matrices ``dists[c]`` (metric 0).
+
+    The only kernel that compiles the whole engine (numba re-optimises everything a kernel calls
+    when it compiles it, so the engine has exactly one entry point; the public wrappers below are
+    plain Python).
 
     Records come out grouped by cloud, then dimension, sorted by birth then death within a group
     (ties keep the kernel's deterministic order).
@@ -77,21 +81,20 @@ def _records(
     blocks = []
     total = 0
     for c in range(n_clouds):
+        t = threshold
         if metric == 0:
             dist = np.ascontiguousarray(dists[c])
-            fu, fv, fw, comps = spanning_forest_matrix(dist, threshold)
+            fu, fv, fw, comps = spanning_forest_matrix(dist, t)
         else:
-            pts = np.ascontiguousarray(points[offsets[c] : offsets[c + 1]])
+            pts, t = unit_scaled(points[offsets[c] : offsets[c + 1]], threshold)
             if max_dim >= 1:
                 dist = distance_matrix(pts, metric)
-                fu, fv, fw, comps = spanning_forest_matrix(dist, threshold)
+                fu, fv, fw, comps = spanning_forest_matrix(dist, t)
             else:
                 dist = np.zeros((1, 1))
-                fu, fv, fw, comps = spanning_forest_points(pts, metric, threshold)
+                fu, fv, fw, comps = spanning_forest_points(pts, metric, t)
         if max_dim >= 1:
-            h_dim, h_bu, h_bv, h_du, h_dv, h_b, h_d = higher_persistence(
-                dist, max_dim, threshold, fu, fv
-            )
+            h_dim, h_bu, h_bv, h_du, h_dv, h_b, h_d = higher_persistence(dist, max_dim, t, fu, fv)
         else:
             h_dim = np.empty(0, dtype=np.int64)
             h_bu = h_bv = h_du = h_dv = h_dim
@@ -156,16 +159,19 @@ def _records(
     return out
 
 
-@nb.njit(**_JIT)
+#: placeholders for the unused input of :func:`records` (one compiled signature serves both uses)
+NO_POINTS = np.zeros((1, 1))
+NO_MATRICES = np.zeros((1, 1, 1))
+
+
 def records_from_points(
     points: np.ndarray, offsets: np.ndarray, metric: int, max_dim: int, threshold: float
 ) -> tuple:
     """Records of the clouds ``points[offsets[c]:offsets[c + 1]]`` (float64, L1 or L2 metric)."""
-    return _records(points, offsets, np.zeros((1, 1, 1)), metric, max_dim, threshold)
+    return Records._make(records(points, offsets, NO_MATRICES, metric, max_dim, threshold))
 
 
-@nb.njit(**_JIT)
 def records_from_matrices(dists: np.ndarray, max_dim: int, threshold: float) -> tuple:
     """Records of a stack of symmetric float64 distance matrices ``(B, n, n)``."""
-    offsets = np.arange(dists.shape[0] + 1) * dists.shape[1]
-    return _records(np.zeros((1, 1)), offsets, dists, 0, max_dim, threshold)
+    offsets = np.arange(dists.shape[0] + 1, dtype=np.int64) * dists.shape[1]
+    return Records._make(records(NO_POINTS, offsets, dists, 0, max_dim, threshold))

@@ -21,19 +21,18 @@ reduced in the reverse order; the pivot of a coboundary column is its oldest ent
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
 from ._combinatorics import binomial_table, simplex_index, simplex_vertices
 from ._containers import grow, map_get, map_new, map_put, run_heapify, runs_pop_pivot, top_push
-
-_JIT = {"cache": True, "nogil": True}
+from ._jit import kernel
+from ._sort import stable_argsort
 
 
 # --------------------------------------------------------------------------------------------
 # simplex geometry
 # --------------------------------------------------------------------------------------------
-@nb.njit(**_JIT)
+@kernel
 def _diameter(dist: np.ndarray, verts: np.ndarray, size: int) -> float:
     d = 0.0
     for a in range(size):
@@ -44,7 +43,7 @@ def _diameter(dist: np.ndarray, verts: np.ndarray, size: int) -> float:
     return d
 
 
-@nb.njit(**_JIT)
+@kernel
 def _critical_edge(dist: np.ndarray, verts: np.ndarray, size: int) -> tuple[int, int]:
     """Endpoints ``(larger, smaller)`` of a longest edge of the simplex."""
     best = -1.0
@@ -60,7 +59,7 @@ def _critical_edge(dist: np.ndarray, verts: np.ndarray, size: int) -> tuple[int,
     return bu, bv
 
 
-@nb.njit(**_JIT)
+@kernel
 def _zero_apparent_cofacet(
     dist: np.ndarray, verts: np.ndarray, dim: int, index: np.int64, diam: float, binom: np.ndarray
 ) -> np.int64:
@@ -85,7 +84,7 @@ def _zero_apparent_cofacet(
     return np.int64(-1)
 
 
-@nb.njit(**_JIT)
+@kernel
 def _zero_apparent_facet(
     dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, binom: np.ndarray
 ) -> np.int64:
@@ -112,7 +111,7 @@ def _zero_apparent_facet(
     return np.int64(-1)
 
 
-@nb.njit(**_JIT)
+@kernel
 def _apparent_partner_of_cofacet(
     dist: np.ndarray, cofacet: np.int64, dim: int, binom: np.ndarray, scratch: np.ndarray
 ) -> np.int64:
@@ -129,7 +128,7 @@ def _apparent_partner_of_cofacet(
     return np.int64(-1)
 
 
-@nb.njit(**_JIT)
+@kernel
 def _last_lens_vertex(
     dist: np.ndarray, verts: np.ndarray, size: int, diam: float, start: int, stop: int
 ) -> int:
@@ -150,7 +149,7 @@ def _last_lens_vertex(
     return -1
 
 
-@nb.njit(**_JIT)
+@kernel
 def _facet_diameter(dist: np.ndarray, verts: np.ndarray, size: int, skip: int) -> float:
     """Diameter of the simplex ``verts[:size]`` without position ``skip``."""
     d = 0.0
@@ -166,7 +165,7 @@ def _facet_diameter(dist: np.ndarray, verts: np.ndarray, size: int, skip: int) -
     return d
 
 
-@nb.njit(**_JIT)
+@kernel
 def _is_apparent_facet(
     dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, scratch: np.ndarray
 ) -> bool:
@@ -198,7 +197,7 @@ def _is_apparent_facet(
     return True
 
 
-@nb.njit(**_JIT)
+@kernel
 def _is_apparent_cofacet(
     dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, scratch: np.ndarray
 ) -> bool:
@@ -216,7 +215,7 @@ def _is_apparent_cofacet(
     return False
 
 
-@nb.njit(**_JIT)
+@kernel(inline="always")
 def _add_coboundary_run(
     dist: np.ndarray,
     verts: np.ndarray,
@@ -264,7 +263,7 @@ def _add_coboundary_run(
     return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, count), skip == -2
 
 
-@nb.njit(**_JIT)
+@kernel(inline="always")
 def _add_entry_run(d: float, idx: np.int64, work: tuple) -> tuple:
     """Add a single entry to the working column."""
     rd, ri, rs, re, top, used, n_runs, n_top = work
@@ -275,7 +274,7 @@ def _add_entry_run(d: float, idx: np.int64, work: tuple) -> tuple:
     return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, 1)
 
 
-@nb.njit(**_JIT)
+@kernel(inline="always")
 def _register_run(
     rd: np.ndarray,
     ri: np.ndarray,
@@ -302,7 +301,7 @@ def _register_run(
 # --------------------------------------------------------------------------------------------
 # columns of one dimension
 # --------------------------------------------------------------------------------------------
-@nb.njit(**_JIT)
+@kernel
 def _assemble_edges(
     dist: np.ndarray, threshold: float, cleared_keys: np.ndarray, cleared_vals: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -337,11 +336,11 @@ def _assemble_edges(
             col_idx[m] = index
             col_diam[m] = d
             m += 1
-    order = np.argsort(-col_diam[:m], kind="mergesort")
+    order = stable_argsort(-col_diam[:m])
     return col_idx[:m][order], col_diam[:m][order]
 
 
-@nb.njit(**_JIT)
+@kernel
 def _assemble_triangles(
     dist: np.ndarray, threshold: float, cleared_keys: np.ndarray, cleared_vals: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -407,11 +406,11 @@ def _assemble_triangles(
                 col_idx[m] = index
                 col_diam[m] = d
                 m += 1
-    order = np.argsort(-col_diam[:m], kind="mergesort")
+    order = stable_argsort(-col_diam[:m])
     return col_idx[:m][order], col_diam[:m][order]
 
 
-@nb.njit(**_JIT)
+@kernel(inline="always")
 def _assemble_columns(
     dist: np.ndarray,
     dim: int,
@@ -423,13 +422,27 @@ def _assemble_columns(
     """``dim``-simplices to reduce, sorted by decreasing diameter then increasing index.
 
     Skips simplices of diameter > threshold, simplices cleared by the previous dimension (pivots
-    in ``cleared_keys`` or cofacets of apparent pairs) and facets of apparent pairs.
+    in ``cleared_keys`` or cofacets of apparent pairs) and facets of apparent pairs. Edges and
+    triangles take the specialised assemblers (the tests pin them to :func:`_assemble_general`).
     """
-    n = dist.shape[0]
     if dim == 1:
         return _assemble_edges(dist, threshold, cleared_keys, cleared_vals)
     if dim == 2:
         return _assemble_triangles(dist, threshold, cleared_keys, cleared_vals)
+    return _assemble_general(dist, dim, threshold, binom, cleared_keys, cleared_vals)
+
+
+@kernel
+def _assemble_general(
+    dist: np.ndarray,
+    dim: int,
+    threshold: float,
+    binom: np.ndarray,
+    cleared_keys: np.ndarray,
+    cleared_vals: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_assemble_columns` for any ``dim >= 1``: an odometer over the simplices."""
+    n = dist.shape[0]
     col_idx = np.empty(1024, dtype=np.int64)
     col_diam = np.empty(1024)
     m = 0
@@ -471,16 +484,16 @@ def _assemble_columns(
         col_idx[m] = index
         col_diam[m] = d
         m += 1
-    order = np.argsort(-col_diam[:m], kind="mergesort")
+    order = stable_argsort(-col_diam[:m])
     return col_idx[:m][order], col_diam[:m][order]
 
 
-@nb.njit(**_JIT)
+@kernel
 def _cancel_pairs(idx: np.ndarray, diam: np.ndarray, m: int) -> int:
     """Sort the first ``m`` entries by index, drop pairs of equal entries (Z/2); return the size."""
     if m <= 1:
         return m
-    order = np.argsort(idx[:m])
+    order = stable_argsort(idx[:m])
     si = idx[:m][order]
     sd = diam[:m][order]
     k = 0
@@ -496,7 +509,7 @@ def _cancel_pairs(idx: np.ndarray, diam: np.ndarray, m: int) -> int:
     return k
 
 
-@nb.njit(**_JIT)
+@kernel
 def _reduce_dimension(
     dist: np.ndarray,
     dim: int,
@@ -647,7 +660,7 @@ def _reduce_dimension(
 # --------------------------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------------------------
-@nb.njit(**_JIT)
+@kernel
 def enclosing_radius(dist: np.ndarray) -> float:
     """``min_i max_j dist[i, j]``: beyond it the Vietoris-Rips complex is a cone."""
     n = dist.shape[0]
@@ -662,7 +675,7 @@ def enclosing_radius(dist: np.ndarray) -> float:
     return best
 
 
-@nb.njit(**_JIT)
+@kernel(inline="always")
 def higher_persistence(
     dist: np.ndarray,
     max_dim: int,

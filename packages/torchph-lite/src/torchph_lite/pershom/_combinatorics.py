@@ -8,13 +8,12 @@ functions working on ``int64`` indices and a precomputed binomial table.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-_JIT = {"cache": True, "nogil": True}
+from ._jit import kernel
 
 
-@nb.njit(**_JIT)
+@kernel
 def binomial_table(n: int, max_k: int) -> np.ndarray:
     """``table[v, k] = C(v, k)`` for ``0 <= v <= n`` and ``0 <= k <= max_k`` (int64).
 
@@ -33,7 +32,7 @@ def binomial_table(n: int, max_k: int) -> np.ndarray:
     return table
 
 
-@nb.njit(**_JIT)
+@kernel
 def simplex_index(vertices: np.ndarray, binom: np.ndarray) -> np.int64:
     """Index of the simplex whose vertices are given in *decreasing* order."""
     k = vertices.shape[0] - 1
@@ -43,7 +42,7 @@ def simplex_index(vertices: np.ndarray, binom: np.ndarray) -> np.int64:
     return idx
 
 
-@nb.njit(**_JIT)
+@kernel
 def simplex_vertices(index: np.int64, dim: int, n: int, binom: np.ndarray, out: np.ndarray) -> None:
     """Write the vertices (decreasing) of simplex ``index`` of dimension ``dim`` into ``out``."""
     idx = index
@@ -64,7 +63,7 @@ def simplex_vertices(index: np.int64, dim: int, n: int, binom: np.ndarray, out: 
         top = lo - 1
 
 
-@nb.njit(**_JIT)
+@kernel
 def edge_index(i: int, j: int) -> np.int64:
     """Index of the edge ``{i, j}`` (``i != j``): ``C(max, 2) + min``."""
     if i < j:

@@ -6,10 +6,9 @@ kernels can be cached (``cache=True``) and stay fast.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-_JIT = {"cache": True, "nogil": True}
+from ._jit import kernel
 
 _EMPTY = np.int64(-1)
 
@@ -17,7 +16,7 @@ _EMPTY = np.int64(-1)
 # --------------------------------------------------------------------------------------------
 # open-addressing hash map int64 -> int64 (keys >= 0, linear probing, capacity a power of two)
 # --------------------------------------------------------------------------------------------
-@nb.njit(**_JIT)
+@kernel
 def map_new(expected: int) -> tuple[np.ndarray, np.ndarray]:
     """Empty map able to hold ``expected`` keys at load factor <= 1/2."""
     cap = 16
@@ -26,7 +25,7 @@ def map_new(expected: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full(cap, _EMPTY, dtype=np.int64), np.empty(cap, dtype=np.int64)
 
 
-@nb.njit(**_JIT)
+@kernel
 def _slot(keys: np.ndarray, key: np.int64) -> int:
     mask = np.int64(keys.shape[0] - 1)
     h = (np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(24)
@@ -36,7 +35,7 @@ def _slot(keys: np.ndarray, key: np.int64) -> int:
     return i
 
 
-@nb.njit(**_JIT)
+@kernel
 def map_get(keys: np.ndarray, vals: np.ndarray, key: np.int64) -> np.int64:
     """Value stored for ``key``, or -1."""
     i = _slot(keys, key)
@@ -45,7 +44,7 @@ def map_get(keys: np.ndarray, vals: np.ndarray, key: np.int64) -> np.int64:
     return vals[i]
 
 
-@nb.njit(**_JIT)
+@kernel
 def map_put(
     keys: np.ndarray, vals: np.ndarray, size: int, key: np.int64, val: np.int64
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -71,12 +70,12 @@ def map_put(
 # order of (diameter, index) entries in heaps: smallest diameter first, ties -> largest index
 # (the earliest simplex in the filtration order, i.e. the pivot of a coboundary column)
 # --------------------------------------------------------------------------------------------
-@nb.njit(inline="always", **_JIT)
+@kernel(inline="always")
 def _before(d1: float, i1: np.int64, d2: float, i2: np.int64) -> bool:
     return d1 < d2 or (d1 == d2 and i1 > i2)
 
 
-@nb.njit(**_JIT)
+@kernel
 def grow(a: np.ndarray, needed: int) -> np.ndarray:
     """``a`` itself when it holds ``needed`` entries, else a larger copy."""
     if needed <= a.shape[0]:
@@ -91,7 +90,7 @@ def grow(a: np.ndarray, needed: int) -> np.ndarray:
 # (much cheaper than len single pushes into one large heap); a small heap orders the runs by
 # their top entries. Layout: ``runs`` = (rd, ri, start, end) flat storage, ``top`` = heap of run ids
 # --------------------------------------------------------------------------------------------
-@nb.njit(inline="always", **_JIT)
+@kernel(inline="always")
 def _run_sift_down(rd: np.ndarray, ri: np.ndarray, base: int, size: int, pos: int) -> None:
     d = rd[base + pos]
     idx = ri[base + pos]
@@ -113,19 +112,19 @@ def _run_sift_down(rd: np.ndarray, ri: np.ndarray, base: int, size: int, pos: in
     ri[base + pos] = idx
 
 
-@nb.njit(**_JIT)
+@kernel
 def run_heapify(rd: np.ndarray, ri: np.ndarray, base: int, size: int) -> None:
     """Turn ``rd/ri[base:base + size]`` into a binary heap in place (Floyd, O(size))."""
     for pos in range(size // 2 - 1, -1, -1):
         _run_sift_down(rd, ri, base, size, pos)
 
 
-@nb.njit(inline="always", **_JIT)
+@kernel(inline="always")
 def _top_before(rd: np.ndarray, ri: np.ndarray, start: np.ndarray, a: int, b: int) -> bool:
     return _before(rd[start[a]], ri[start[a]], rd[start[b]], ri[start[b]])
 
 
-@nb.njit(**_JIT)
+@kernel
 def top_push(
     top: np.ndarray, n_top: int, run: int, rd: np.ndarray, ri: np.ndarray, start: np.ndarray
 ) -> int:
@@ -142,7 +141,7 @@ def top_push(
     return n_top + 1
 
 
-@nb.njit(**_JIT)
+@kernel
 def _top_sift_down(
     top: np.ndarray, n_top: int, rd: np.ndarray, ri: np.ndarray, start: np.ndarray
 ) -> None:
@@ -162,7 +161,7 @@ def _top_sift_down(
     top[pos] = run
 
 
-@nb.njit(**_JIT)
+@kernel
 def runs_pop(
     top: np.ndarray, n_top: int, rd: np.ndarray, ri: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> int:
@@ -186,7 +185,7 @@ def runs_pop(
     return n_top
 
 
-@nb.njit(**_JIT)
+@kernel
 def runs_pop_pivot(
     top: np.ndarray, n_top: int, rd: np.ndarray, ri: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> tuple[float, np.int64, int]:

@@ -16,18 +16,18 @@ the training-loop case (many small clouds, forward and backward every step) chea
 
 from __future__ import annotations
 
-import numba as nb
+import math
+
 import numpy as np
 import torch
 
-from ._assemble import _gather_plan
-from ._batch import records_from_points, records_from_points_dim0
+from ._assemble import Records, _gather_plan
+from ._batch import NO_MATRICES, records, records_from_points_dim0
+from ._jit import kernel
 from ._metrics import L1
 
-_JIT = {"cache": True, "nogil": True}
 
-
-@nb.njit(**_JIT)
+@kernel
 def _all_finite(points: np.ndarray) -> bool:
     for i in range(points.shape[0]):
         for c in range(points.shape[1]):
@@ -36,22 +36,42 @@ def _all_finite(points: np.ndarray) -> bool:
     return True
 
 
-@nb.njit(**_JIT)
-def _values(coords: np.ndarray, offsets: np.ndarray, records: tuple, metric: int, groups: int):
-    """Gather plan of ``records`` and the L1 lengths or squared L2 lengths of its edges.
+@kernel
+def _values(
+    coords: np.ndarray,
+    offsets: np.ndarray,
+    records: Records,
+    metric: int,
+    groups: int,
+    min_exp: int,
+):
+    """Gather plan of ``records`` with the scaled L1 lengths or squared L2 lengths of its edges.
 
-    Returns ``(a, b, values, fin_counts, ess_counts, m)``: the ``2 m`` values of the ``m`` finite
-    pairs (interleaved birth, death) followed by the essential births, ``values[i]`` belonging to
-    the edge ``(a[i], b[i])`` (``(0, 0)`` for a zero value). ``values`` has the dtype of
-    ``coords``; the sums run over the coordinates in order, starting from the first term, as in
-    :func:`._edge_lengths.edge_lengths`, so the values are bitwise the same.
+    Returns ``(a, b, values, scales, fin_counts, ess_counts, m)``: the ``2 m`` values of the
+    ``m`` finite pairs (interleaved birth, death) followed by the essential births, ``values[i]``
+    belonging to the edge ``(a[i], b[i])`` (``(0, 0)`` for a zero value). Each edge's coordinate
+    differences are multiplied by the power of two ``scales[i]`` that brings the largest into
+    ``[0.5, 1)`` (``min_exp`` is the dtype's smallest normal exponent, bounding the scale), so
+    the sums neither overflow nor underflow; the length is ``values[i] / scales[i]`` (L1) or
+    ``sqrt(values[i]) / scales[i]`` (L2). ``values`` and ``scales`` have the dtype of
+    ``coords``; the arithmetic is that of :func:`._edge_lengths.edge_lengths` (sums over the
+    coordinates in order, from the first term), so the lengths are bitwise the same.
     """
-    cloud, dim, bu, bv, du, dv, _, death = records
     n_inputs = offsets.shape[0] - 1
     a, b, fin, fin_counts, ess_counts = _gather_plan(
-        cloud, dim, bu, bv, du, dv, death, offsets, groups, n_inputs
+        records.cloud,
+        records.dim,
+        records.birth_u,
+        records.birth_v,
+        records.death_u,
+        records.death_v,
+        records.death,
+        offsets,
+        groups,
+        n_inputs,
     )
     values = np.zeros(a.shape[0], dtype=coords.dtype)
+    scales = np.ones(a.shape[0], dtype=coords.dtype)
     for i in range(a.shape[0]):
         if a[i] < 0:
             a[i] = 0
@@ -59,35 +79,23 @@ def _values(coords: np.ndarray, offsets: np.ndarray, records: tuple, metric: int
             continue
         u = a[i]
         v = b[i]
-        diff = coords[u, 0] - coords[v, 0]
+        big = abs(coords[u, 0] - coords[v, 0])
+        for c in range(1, coords.shape[1]):
+            big = max(big, abs(coords[u, c] - coords[v, c]))
+        if big == 0:
+            continue
+        scales[i] = 2.0 ** -max(math.frexp(big)[1], min_exp)  # exact in the dtype
+        s = scales[i]
+        diff = (coords[u, 0] - coords[v, 0]) * s
         acc = abs(diff) if metric == L1 else diff * diff
         for c in range(1, coords.shape[1]):
-            diff = coords[u, c] - coords[v, c]
+            diff = (coords[u, c] - coords[v, c]) * s
             acc += abs(diff) if metric == L1 else diff * diff
         values[i] = acc
-    return a, b, values, fin_counts, ess_counts, fin.shape[0]
+    return a, b, values, scales, fin_counts, ess_counts, fin.shape[0]
 
 
-@nb.njit(**_JIT)
-def values_dim0(
-    points: np.ndarray, coords: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
-) -> tuple[bool, tuple]:
-    """Dimension-0 values of the clouds ``points[offsets[c]:offsets[c + 1]]`` (see ``_values``).
-
-    ``points`` is the float64 copy the diagrams are computed from, ``coords`` the same
-    coordinates in the input's dtype (float32 or float64; the same array for float64), from which
-    the values are computed. The first item is ``False`` (and nothing is computed) when a
-    coordinate is not finite.
-    """
-    if not _all_finite(points):
-        empty = np.zeros(0, dtype=np.int64)
-        return False, (empty, empty, np.zeros(0, dtype=coords.dtype), empty, empty, 0)
-    records = records_from_points_dim0(points, offsets, metric, threshold)
-    return True, _values(coords, offsets, records, metric, 1)
-
-
-@nb.njit(**_JIT)
-def values_upto(
+def gather_values(
     points: np.ndarray,
     coords: np.ndarray,
     offsets: np.ndarray,
@@ -95,15 +103,28 @@ def values_upto(
     max_dim: int,
     threshold: float,
 ) -> tuple[bool, tuple]:
-    """Values of dimensions ``0..max_dim`` (``max_dim >= 1``), as :func:`values_dim0`."""
+    """Values of dimensions ``0..max_dim`` of the clouds ``points[offsets[c]:offsets[c + 1]]``.
+
+    ``points`` is the float64 copy the diagrams are computed from, ``coords`` the same
+    coordinates in the input's dtype (float32 or float64; the same array for float64), from which
+    the values are computed (see ``_values``). The first item is ``False`` (and nothing is
+    computed) when a coordinate is not finite.
+
+    Three kernel calls rather than one kernel: numba re-optimises all the code a kernel calls
+    when it compiles it, so a dtype-specialised kernel wrapping the engine would compile the
+    whole engine once per dtype. Here only the small ``_values`` is specialised per dtype.
+    """
     if not _all_finite(points):
-        empty = np.zeros(0, dtype=np.int64)
-        return False, (empty, empty, np.zeros(0, dtype=coords.dtype), empty, empty, 0)
-    records = records_from_points(points, offsets, metric, max_dim, threshold)
-    return True, _values(coords, offsets, records, metric, max_dim + 1)
+        return False, ()
+    if max_dim == 0:
+        found = Records._make(records_from_points_dim0(points, offsets, metric, threshold))
+    else:
+        found = Records._make(records(points, offsets, NO_MATRICES, metric, max_dim, threshold))
+    min_exp = int(np.finfo(coords.dtype).minexp)
+    return True, _values(coords, offsets, found, metric, max_dim + 1, min_exp)
 
 
-@nb.njit(**_JIT)
+@kernel
 def _scatter(
     grad: np.ndarray,
     a: np.ndarray,

@@ -12,15 +12,13 @@ constructions and every input dtype (values arrive as float64).
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from ._jit import kernel
 from ._reduction import _find
 
-_JIT = {"cache": True, "nogil": True}
 
-
-@nb.njit(**_JIT)
+@kernel
 def _bucket_order(cells: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
     """``cells`` stably sorted by ``key[cell]`` (keys in ``[0, n_keys)``)."""
     count = np.zeros(n_keys + 1, dtype=np.int64)
@@ -35,7 +33,7 @@ def _bucket_order(cells: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray
     return out
 
 
-@nb.njit(**_JIT)
+@kernel
 def grid_geometry(shape: np.ndarray, top_cells: bool) -> tuple:
     """The cell layout of one image shape (shared by every image of that shape, cached).
 
@@ -102,7 +100,7 @@ def grid_geometry(shape: np.ndarray, top_cells: bool) -> tuple:
     return grid, strides, coords, mask, edge_axis, facet_axis, pixel_slot, counts, cells
 
 
-@nb.njit(**_JIT)
+@kernel
 def grid_pairs(
     pixels: np.ndarray,
     top_cells: bool,

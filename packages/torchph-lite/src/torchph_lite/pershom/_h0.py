@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
 from ._combinatorics import edge_index
+from ._jit import kernel
 
-_JIT = {"cache": True, "nogil": True}
 
-
-@nb.njit(**_JIT)
+@kernel
 def _distance_row(coords: np.ndarray, i: int, metric: int, out: np.ndarray) -> None:
     """``out[v]`` = L1 (metric 1) or L2 (metric 2) distance between points ``i`` and ``v``."""
     out[:] = 0.0
@@ -37,7 +35,7 @@ def _distance_row(coords: np.ndarray, i: int, metric: int, out: np.ndarray) -> N
             out[v] = math.sqrt(out[v])
 
 
-@nb.njit(**_JIT)
+@kernel
 def _prim(
     points: np.ndarray,
     dist: np.ndarray,
@@ -111,7 +109,7 @@ def _prim(
     return n_edges, n_components
 
 
-@nb.njit(**_JIT)
+@kernel
 def spanning_forest_points(
     points: np.ndarray, metric: int, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -128,7 +126,7 @@ def spanning_forest_points(
     return u[:m], v[:m], w[:m], c
 
 
-@nb.njit(**_JIT)
+@kernel
 def spanning_forest_matrix(
     dist: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

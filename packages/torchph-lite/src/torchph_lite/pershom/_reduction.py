@@ -14,13 +14,12 @@ import (issue #15).
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-_JIT = {"cache": True, "nogil": True}
+from ._jit import kernel
 
 
-@nb.njit(**_JIT)
+@kernel
 def _find(parent: np.ndarray, x: int) -> int:
     root = x
     while parent[root] != root:
@@ -32,7 +31,7 @@ def _find(parent: np.ndarray, x: int) -> int:
     return root
 
 
-@nb.njit(**_JIT)
+@kernel
 def union_find_pairs(age: np.ndarray, eu: np.ndarray, ev: np.ndarray) -> np.ndarray:
     """Elder-rule pairing of a graph filtration.
 
@@ -60,7 +59,7 @@ def union_find_pairs(age: np.ndarray, eu: np.ndarray, ev: np.ndarray) -> np.ndar
     return killed
 
 
-@nb.njit(**_JIT)
+@kernel
 def reduce_columns(ptr: np.ndarray, faces: np.ndarray, n_rows: int) -> np.ndarray:
     """Pivots of the Z/2 reduction of a sparse boundary matrix.
 

@@ -11,7 +11,27 @@ import math
 
 import torch
 
-from ._metrics import L1, MATRIX
+from ._metrics import L1, MATRIX, SAFE_EXPONENT
+
+
+def unit_scaled_torch(clouds: torch.Tensor, threshold: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Float64 clouds ``(B, n, d)`` and the threshold, rescaled per cloud as ``unit_scaled`` does.
+
+    Returns the clouds times ``2**e`` and the ``(B, 1)`` thresholds times ``2**e`` (``e = 0`` for
+    clouds of ordinary magnitude).
+    """
+    big = clouds.abs().amax((1, 2))
+    ordinary = (big == 0) | ((big >= 2.0**-SAFE_EXPONENT) & (big <= 2.0**SAFE_EXPONENT))
+    exponent = torch.where(ordinary, 0, -torch.frexp(big).exponent.to(torch.int64))
+    half = exponent // 2  # two exact steps: 2**e alone may not be representable
+    scaled = clouds * torch.pow(2.0, half.double()).view(-1, 1, 1)
+    scaled = scaled * torch.pow(2.0, (exponent - half).double()).view(-1, 1, 1)
+    thresholds = torch.full(
+        (clouds.shape[0], 1), threshold, dtype=torch.float64, device=clouds.device
+    )
+    thresholds = thresholds * torch.pow(2.0, half.double()).view(-1, 1)
+    thresholds = thresholds * torch.pow(2.0, (exponent - half).double()).view(-1, 1)
+    return scaled, thresholds
 
 
 def _row_distances(data: torch.Tensor, current: torch.Tensor, metric: int) -> torch.Tensor:
@@ -26,7 +46,7 @@ def _row_distances(data: torch.Tensor, current: torch.Tensor, metric: int) -> to
 
 @torch.no_grad()
 def spanning_forest_torch(
-    data: torch.Tensor, metric: int, threshold: float
+    data: torch.Tensor, metric: int, threshold: float | torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Minimum spanning forests of clouds ``(B, n, d)`` or distance matrices ``(B, n, n)``.
 
@@ -34,7 +54,8 @@ def spanning_forest_torch(
         data: float64 tensor, point clouds (``metric`` 1 or 2) or symmetric distance matrices
             (``metric`` 0).
         metric: 0 (matrix), 1 (L1) or 2 (L2).
-        threshold: edges longer than this are absent (``inf`` for none).
+        threshold: edges longer than this are absent (``inf`` for none); a float or a ``(B, 1)``
+            tensor (one threshold per input).
 
     Returns:
         ``(u, v, w, valid, n_components)``: ``(B, n - 1)`` tensors of edge endpoints, lengths and a

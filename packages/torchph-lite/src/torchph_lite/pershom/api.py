@@ -29,17 +29,17 @@ the values are gathered on the GPU. Both paths give identical diagrams.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import torch
 
-from ._assemble import Diagram, assemble, sort_records
+from ._assemble import Diagram, Records, assemble, sort_records
 from ._batch import records_from_matrices, records_from_points, records_from_points_dim0
-from ._cpu_values import GatheredValues, values_dim0, values_upto
+from ._cpu_values import GatheredValues, gather_values
 from ._edge_lengths import edge_lengths
 from ._metrics import L1, L2, MATRIX
-from ._torch_h0 import spanning_forest_torch
+from ._torch_h0 import spanning_forest_torch, unit_scaled_torch
 from ._validation import (
     check_matrix,
     check_max_ball_diameter,
@@ -222,6 +222,38 @@ def _host_matrix(m: torch.Tensor, index: int | None) -> np.ndarray:
     return low + low.T
 
 
+class _Clouds(NamedTuple):
+    """Point clouds normalised to rows stacked along dim 0."""
+
+    #: ``(N, d)`` rows of all clouds (a view of a single or stacked input, a ``cat`` of a list)
+    flat: torch.Tensor
+    #: cloud ``i`` is ``flat[offsets[i]:offsets[i + 1]]``
+    offsets: np.ndarray
+    #: whether the input was a batch (the result is then a list)
+    batched: bool
+    #: the tensor the values' autograd node hangs on: the ``(B, n, d)`` input itself, else ``flat``
+    source: torch.Tensor
+
+
+def _normalise_clouds(point_cloud: object) -> _Clouds:
+    data, offsets, batched = flatten_batch(point_cloud, "point_cloud")
+    if isinstance(data, list):
+        dims = {t.shape[1] for t in data}
+        if len(dims) != 1:
+            raise ValueError(f"all clouds in point_cloud must have the same dimension, got {dims}")
+        flat = data[0] if len(data) == 1 else torch.cat(data)
+        source = flat
+    else:
+        flat = data
+        source = point_cloud if batched else flat  # type: ignore[assignment]
+    if (offsets[1:] <= offsets[:-1]).any():
+        raise ValueError(
+            "point_cloud must contain at least one point per cloud, got sizes "
+            f"{np.diff(offsets).tolist()}"
+        )
+    return _Clouds(flat, offsets, batched, source)
+
+
 def _point_cloud_persistence(
     point_cloud: torch.Tensor | list[torch.Tensor],
     max_dimension: int,
@@ -231,57 +263,37 @@ def _point_cloud_persistence(
 ) -> Diagram | list[Diagram]:
     md = check_max_dimension(max_dimension)
     threshold = check_max_ball_diameter(max_ball_diameter)
-    if (  # the training-loop case, without the general normalisation below
-        isinstance(point_cloud, torch.Tensor)
-        and point_cloud.dtype in _CPU_VALUE_DTYPES
-        and point_cloud.device.type == "cpu"
-        and point_cloud.dim() == 3
-        and backend in ("auto", "numba")
-    ):
-        b, n, d = point_cloud.shape
-        if b >= 1 and n >= 1 and 1 <= d <= 8:
-            host = point_cloud.detach().numpy().reshape(b * n, d)
-            offsets = np.arange(b + 1, dtype=np.int64) * n
-            return _cpu_persistence(point_cloud, host, offsets, md, threshold, metric, True)
-    data, offsets, batched = flatten_batch(point_cloud, "point_cloud")
-    if isinstance(data, list):
-        dims = {t.shape[1] for t in data}
-        if len(dims) != 1:
-            raise ValueError(f"all clouds in point_cloud must have the same dimension, got {dims}")
-        flat = data[0] if len(data) == 1 else torch.cat(data)
-    else:
-        flat = data
-    n_inputs = offsets.shape[0] - 1
-    if (offsets[1:] <= offsets[:-1]).any():
-        raise ValueError(
-            "point_cloud must contain at least one point per cloud, got sizes "
-            f"{np.diff(offsets).tolist()}"
-        )
+    clouds = _normalise_clouds(point_cloud)
+    flat = clouds.flat
     use_torch = _use_torch(backend, md, flat.device)
-    if (
+    numba_values = (
         not use_torch
         and flat.dtype in _CPU_VALUE_DTYPES
         and flat.device.type == "cpu"
         and 1 <= flat.shape[1] <= 8
-    ):
-        return _cpu_persistence(
-            point_cloud if batched and not isinstance(data, list) else flat,
-            flat.detach().numpy(),
-            offsets,
-            md,
-            threshold,
-            metric,
-            batched,
-        )
+    )
+    if numba_values:
+        out = _cpu_persistence(clouds, md, threshold, metric)
+    else:
+        out = _generic_persistence(clouds, md, threshold, metric, use_torch)
+    return out if clouds.batched else out[0]
+
+
+def _generic_persistence(
+    clouds: _Clouds, max_dim: int, threshold: float, metric: int, use_torch: bool
+) -> list[Diagram]:
+    """Any dtype and device: records from the kernels (or torch), values gathered with torch."""
+    flat, offsets = clouds.flat, clouds.offsets
+    n_inputs = offsets.shape[0] - 1
     host = np.ascontiguousarray(flat.detach().to("cpu", torch.float64).numpy())
     check_points(host, "point_cloud")
     if use_torch:
         parts = [flat[offsets[i] : offsets[i + 1]] for i in range(n_inputs)]
         records = sort_records(_torch_records(parts, metric, threshold))
-    elif md == 0:
-        records = records_from_points_dim0(host, offsets, metric, threshold)
+    elif max_dim == 0:
+        records = Records._make(records_from_points_dim0(host, offsets, metric, threshold))
     else:
-        records = records_from_points(host, offsets, metric, md, threshold)
+        records = records_from_points(host, offsets, metric, max_dim, threshold)
 
     def lengths(a: np.ndarray, b: np.ndarray) -> torch.Tensor:
         ends = np.concatenate((a, b))
@@ -291,35 +303,25 @@ def _point_cloud_persistence(
             ends_t = ends_t.to(flat.device)
         return edge_lengths(flat, ends_t, metric)
 
-    out = assemble(records, offsets, n_inputs, md, lengths)
-    return out if batched else out[0]
+    return assemble(records, offsets, n_inputs, max_dim, lengths)
 
 
-def _cpu_persistence(
-    source: torch.Tensor,
-    flat: np.ndarray,
-    offsets: np.ndarray,
-    max_dim: int,
-    threshold: float,
-    metric: int,
-    batched: bool,
-) -> Diagram | list[Diagram]:
+def _cpu_persistence(clouds: _Clouds, max_dim: int, threshold: float, metric: int) -> list[Diagram]:
     """The numba path for float32/float64 CPU clouds: values straight from the kernels.
 
     The diagrams are computed from float64 coordinates and the values from the coordinates in
     the input's dtype, as on the generic path, with bitwise the same results (see _cpu_values).
     """
-    coords = np.array(flat, order="C")  # a copy: kept for the backward pass
+    coords = np.array(clouds.flat.detach().numpy(), order="C")  # a copy: kept for the backward
     points = coords if coords.dtype == np.float64 else coords.astype(np.float64)
-    if max_dim == 0:
-        finite, plan = values_dim0(points, coords, offsets, metric, threshold)
-    else:
-        finite, plan = values_upto(points, coords, offsets, metric, max_dim, threshold)
+    finite, plan = gather_values(points, coords, clouds.offsets, metric, max_dim, threshold)
     if not finite:
         raise ValueError("point_cloud contains NaN or infinite coordinates")
-    a, b, values, fin_counts, ess_counts, m = plan
+    a, b, values, scales, fin_counts, ess_counts, m = plan
+    lengths = torch.from_numpy(values)
     if metric == L2:
-        torch.sqrt(torch.from_numpy(values), out=torch.from_numpy(values))
+        torch.sqrt(lengths, out=lengths)
+    lengths.div_(torch.from_numpy(scales))
     # The kernels' pairs have positive length in float64, but their values in the input's dtype
     # (float32 rounding, or torch's L2 square root, which can differ from numba's by one ulp) can
     # be equal: drop those pairs, as the generic path does
@@ -327,15 +329,14 @@ def _cpu_persistence(
     equal = pair_values[:, 0] == pair_values[:, 1]
     if equal.any():
         a, b, values, fin_counts, m = _drop_pairs(a, b, values, fin_counts, equal)
-    pairs, births = GatheredValues.apply(source, (coords, a, b, values, metric, m))
+    pairs, births = GatheredValues.apply(clouds.source, (coords, a, b, values, metric, m))
     pair_parts = pairs.split(fin_counts.tolist())
     birth_parts = births.split(ess_counts.tolist())
     groups = max_dim + 1
-    out = [
+    return [
         (list(pair_parts[i : i + groups]), list(birth_parts[i : i + groups]))
         for i in range(0, len(pair_parts), groups)
     ]
-    return out if batched else out[0]
 
 
 def _drop_pairs(
@@ -351,9 +352,7 @@ def _drop_pairs(
     return a[rows], b[rows], values[rows], counts, kept.shape[0]
 
 
-def _torch_records(
-    parts: list[torch.Tensor], metric: int, threshold: float
-) -> tuple[np.ndarray, ...]:
+def _torch_records(parts: list[torch.Tensor], metric: int, threshold: float) -> Records:
     """Dimension-0 records from the torch spanning forest (inputs of equal size are batched)."""
     by_size: dict[int, list[int]] = {}
     for i, p in enumerate(parts):
@@ -361,7 +360,10 @@ def _torch_records(
     chunks = []
     for _, members in sorted(by_size.items()):
         batch = torch.stack([parts[i].detach() for i in members]).to(torch.float64)
-        u, v, w, valid, comps = spanning_forest_torch(batch, metric, threshold)
+        limit: float | torch.Tensor = threshold
+        if metric != MATRIX:
+            batch, limit = unit_scaled_torch(batch, threshold)
+        u, v, w, valid, comps = spanning_forest_torch(batch, metric, limit)
         u, v, w, valid, comps = (t.cpu().numpy() for t in (u, v, w, valid, comps))
         ids = np.asarray(members, dtype=np.int64)
         keep = valid & (w > 0)
@@ -382,11 +384,10 @@ def _torch_records(
                 np.concatenate((w[rows, cols], np.full(n_ess, math.inf))),
             )
         )
-    return tuple(np.concatenate(cols) for cols in zip(*chunks))
+    return Records._make(np.concatenate(cols) for cols in zip(*chunks))
 
 
-def _concat_records(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
-    fixed = []
-    for i, rec in enumerate(parts):
-        fixed.append((np.full_like(rec[0], i), *rec[1:]))
-    return tuple(np.concatenate(cols) for cols in zip(*fixed))
+def _concat_records(parts: list[Records]) -> Records:
+    """Records of single inputs as one batch (input ``i`` is ``parts[i]``)."""
+    fixed = [rec._replace(cloud=np.full_like(rec.cloud, i)) for i, rec in enumerate(parts)]
+    return Records._make(np.concatenate(cols) for cols in zip(*fixed))

@@ -6,9 +6,9 @@ when a plotting function is called. Every function draws into a given ``ax`` or 
 globally) and returns the figure.
 
 Modules:
-    * :mod:`~torchph_lite.plot.diagrams`: ``plot_diagram`` and ``plot_barcode``.
-    * :mod:`~torchph_lite.plot.structure_elements`: ``plot_slayer``.
-    * :mod:`~torchph_lite.plot.inputs`: conversion of diagrams given as tensors or arrays.
+    * ``torchph_lite.plot.diagrams``: ``plot_diagram`` and ``plot_barcode``.
+    * ``torchph_lite.plot.structure_elements``: ``plot_slayer``.
+    * ``torchph_lite.plot.inputs``: conversion of diagrams given as tensors or arrays.
 """
 
 from __future__ import annotations

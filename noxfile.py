@@ -187,9 +187,23 @@ def integration(session: nox.Session) -> None:
     Includes the four-package model (examples/integration/fourpack), 2-process DDP over gloo and
     torchrun; the CPU-vs-CUDA file skips here (see ``cuda_crosscheck``).
     """
-    _install(session, *_wheels(), "pytest", "hypothesis", "matplotlib")
+    _install(session, *_wheels(), "pytest", "hypothesis", "matplotlib", "pytest-markdown-docs")
     session.chdir(ROOT / "tests-integration")
-    session.run("pytest", *session.posargs, env={"CUDA_VISIBLE_DEVICES": ""})
+    env = {"CUDA_VISIBLE_DEVICES": ""}
+    session.run("pytest", *session.posargs, env=env)
+    # The READMEs' Python code blocks (the root one and each package's, as PyPI shows them) run as
+    # written against the installed wheels, warnings being errors (pytest-markdown-docs).
+    readmes = [ROOT / "README.md", *sorted((ROOT / "packages").glob("*/README.md"))]
+    session.run(
+        "pytest",
+        "-c",
+        "pytest.ini",
+        "--markdown-docs",
+        "-m",
+        "markdown-docs",
+        *(str(path) for path in readmes),
+        env=env,
+    )
 
 
 @nox.session(

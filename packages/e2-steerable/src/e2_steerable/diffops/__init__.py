@@ -6,7 +6,7 @@ Laplacian. :class:`~e2_steerable.nn.R2Diffop` uses them through
 ``gspace.build_diffop_basis``. Three discretisations (:class:`DiscretizationArgs`): finite
 differences (default), Gaussian derivatives (``smoothing``) and RBF-FD (in-house; treverhines/RBF
 as an optional backend). Stencils are cached in memory; :func:`load_cache` and
-:func:`store_cache` keep them on disk between runs (see :mod:`e2_steerable.diffops.cache`).
+:func:`store_cache` keep them on disk between runs (see :func:`set_cache_dir`).
 
 Example:
     >>> from e2_steerable import gspaces
@@ -59,7 +59,7 @@ from e2_steerable.diffops.r2 import (
     diffops_SO2_act_R2,
     diffops_Trivial_act_R2,
 )
-from e2_steerable.diffops.rbffd import RBF_NAMES, get_rbf, rbf_fd_weights
+from e2_steerable.diffops.rbffd import RBF_NAMES, RadialFunction, get_rbf, rbf_fd_weights
 
 __all__ = [
     "RBF_NAMES",
@@ -67,6 +67,7 @@ __all__ = [
     "DiscretizationArgs",
     "LaplaceProfile",
     "OrderFilter",
+    "RadialFunction",
     "SteerableDiffopBasis",
     "TensorBasis",
     "cache_dir",

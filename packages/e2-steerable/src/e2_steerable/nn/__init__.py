@@ -3,7 +3,9 @@
 A :class:`FieldType` is the data type of a feature space, a :class:`GeometricTensor` a tensor
 carrying one, and every :class:`EquivariantModule` maps geometric tensors of its ``in_type`` to
 geometric tensors of its ``out_type`` so that transforming the input transforms the output.
-Most modules :meth:`~EquivariantModule.export` to plain PyTorch modules for deployment.
+Most modules :meth:`~EquivariantModule.export` to plain PyTorch modules for deployment; the
+plain-PyTorch export targets that torch lacks (:class:`NormActivation`, :class:`ChannelPermutation`,
+...) are exported here too and depend on PyTorch only.
 """
 
 from e2_steerable.nn import init
@@ -56,18 +58,41 @@ from e2_steerable.nn.modules import (
     VectorFieldNonLinearity,
     block_basisexpansion,
 )
+from e2_steerable.nn.modules.export import (
+    BranchAndMerge,
+    BranchChannels,
+    ChannelPermutation,
+    ConcatenatedActivation,
+    FieldDropoutPlain,
+    FieldNormPool,
+    GatedActivation,
+    MergeChannels,
+    NormActivation,
+    NormMaxPool2d,
+    SelectInput,
+    SelectPair,
+    SpatialMask,
+    VectorFieldActivation,
+)
 
 __all__ = [
     "ELU",
     "BasisExpansion",
     "BlocksBasisExpansion",
+    "BranchAndMerge",
+    "BranchChannels",
     "BranchingModule",
+    "ChannelPermutation",
+    "ConcatenatedActivation",
     "ConcatenatedNonLinearity",
     "DisentangleModule",
     "EquivariantModule",
     "FieldDropout",
+    "FieldDropoutPlain",
+    "FieldNormPool",
     "FieldType",
     "GNormBatchNorm",
+    "GatedActivation",
     "GatedNonLinearity1",
     "GatedNonLinearity2",
     "GeometricTensor",
@@ -80,11 +105,14 @@ __all__ = [
     "InnerBatchNorm",
     "MaskModule",
     "MaxPoolChannels",
+    "MergeChannels",
     "MergeModule",
     "ModuleList",
     "MultipleModule",
+    "NormActivation",
     "NormBatchNorm",
     "NormMaxPool",
+    "NormMaxPool2d",
     "NormNonLinearity",
     "NormPool",
     "PointwiseAdaptiveAvgPool",
@@ -101,8 +129,12 @@ __all__ = [
     "ReLU",
     "ReshuffleModule",
     "RestrictionModule",
+    "SelectInput",
+    "SelectPair",
     "SequentialModule",
     "SingleBlockBasisExpansion",
+    "SpatialMask",
+    "VectorFieldActivation",
     "VectorFieldNonLinearity",
     "block_basisexpansion",
     "init",

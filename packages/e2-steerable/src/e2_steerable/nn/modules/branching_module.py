@@ -115,7 +115,7 @@ class BranchingModule(E2cnnStateMixin, EquivariantModule):
         return results
 
     def export(self) -> BranchChannels:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.BranchChannels` returning
+        """Plain-torch :class:`~e2_steerable.nn.BranchChannels` returning
         ``{label: tensor}``."""
         self.eval()
         return BranchChannels({label: self._ranges[label] for label in self._labels}).eval()

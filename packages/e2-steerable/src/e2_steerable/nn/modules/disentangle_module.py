@@ -71,6 +71,6 @@ class DisentangleModule(E2cnnStateMixin, EquivariantModule):
         return self._check_input_shape(input_shape)
 
     def export(self) -> ChannelPermutation:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.ChannelPermutation`."""
+        """Plain-torch :class:`~e2_steerable.nn.ChannelPermutation`."""
         self.eval()
         return ChannelPermutation(self._permutation.tolist()).eval()

@@ -83,7 +83,7 @@ class MaskModule(EquivariantModule):
         return self._check_input_shape(input_shape)
 
     def export(self) -> SpatialMask:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.SpatialMask`."""
+        """Plain-torch :class:`~e2_steerable.nn.SpatialMask`."""
         self.eval()
         return SpatialMask(self.mask).eval()
 

@@ -123,7 +123,7 @@ class MergeModule(EquivariantModule):
         return results
 
     def export(self) -> MergeChannels:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.MergeChannels` taking
+        """Plain-torch :class:`~e2_steerable.nn.MergeChannels` taking
         ``{label: tensor}``."""
         self.eval()
         branches = [self._submodule(i).export() for i in range(len(self._labels))]

@@ -78,6 +78,6 @@ class MultipleModule(EquivariantModule):
         return self.merging.evaluate_output_shape(**shapes)
 
     def export(self) -> BranchAndMerge:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.BranchAndMerge`."""
+        """Plain-torch :class:`~e2_steerable.nn.BranchAndMerge`."""
         self.eval()
         return BranchAndMerge(self.branching.export(), self.merging.export()).eval()

@@ -62,7 +62,7 @@ class ReshuffleModule(E2cnnStateMixin, EquivariantModule):
         return self._check_input_shape(input_shape)
 
     def export(self) -> ChannelPermutation:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.ChannelPermutation`."""
+        """Plain-torch :class:`~e2_steerable.nn.ChannelPermutation`."""
         self.eval()
         channels = [c for a, b in self._ranges for c in range(a, b)]
         return ChannelPermutation(channels).eval()

@@ -65,7 +65,7 @@ class FieldDropout(E2cnnStateMixin, EquivariantModule):
         return self._check_input_shape(input_shape)
 
     def export(self) -> FieldDropoutPlain:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.FieldDropoutPlain` (eval mode)."""
+        """Plain-torch :class:`~e2_steerable.nn.FieldDropoutPlain` (eval mode)."""
         self.eval()
         return FieldDropoutPlain(self._runs, self.p).eval()
 

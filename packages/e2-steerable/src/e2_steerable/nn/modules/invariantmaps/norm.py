@@ -73,7 +73,7 @@ class NormPool(E2cnnStateMixin, EquivariantModule):
         return (shape[0], self.out_type.size, *shape[2:])
 
     def export(self) -> FieldNormPool:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.FieldNormPool`."""
+        """Plain-torch :class:`~e2_steerable.nn.FieldNormPool`."""
         self.eval()
         return FieldNormPool(self._runs).eval()
 

@@ -116,6 +116,6 @@ class ConcatenatedNonLinearity(EquivariantModule):
         return (shape[0], self.out_type.size, *shape[2:])
 
     def export(self) -> ConcatenatedActivation:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.ConcatenatedActivation`."""
+        """Plain-torch :class:`~e2_steerable.nn.ConcatenatedActivation`."""
         self.eval()
         return ConcatenatedActivation(self.function).eval()

@@ -112,7 +112,8 @@ class GatedNonLinearity1(E2cnnStateMixin, EquivariantModule):
 
     Shape:
         - input: :math:`(B, C_{in}, H, W)`
-        - output: :math:`(B, C_{out}, H, W)`, with :math:`C_{out}` the size of :attr:`out_type`
+        - output: :math:`(B, C_{out}, H, W)`, with :math:`C_{out}` the size of
+          :attr:`~e2_steerable.nn.EquivariantModule.out_type`
 
     Example:
         >>> import torch
@@ -196,7 +197,7 @@ class GatedNonLinearity1(E2cnnStateMixin, EquivariantModule):
         return (shape[0], self.out_type.size, *shape[2:])
 
     def export(self) -> GatedActivation:
-        """The equivalent plain-torch :class:`~e2_steerable.nn.modules.export.GatedActivation`."""
+        """The equivalent plain-torch :class:`~e2_steerable.nn.GatedActivation`."""
         self.eval()
         return GatedActivation(self._gate_runs, self.bias, self._gate_size, self._out_runs).eval()
 

@@ -162,7 +162,7 @@ class GatedNonLinearity2(E2cnnStateMixin, EquivariantModule):
         return results
 
     def export(self) -> GatedActivation:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.GatedActivation` taking
+        """Plain-torch :class:`~e2_steerable.nn.GatedActivation` taking
         ``(gates, input)``."""
         self.eval()
         return GatedActivation(

@@ -118,7 +118,7 @@ class NormNonLinearity(E2cnnStateMixin, EquivariantModule):
         return self._check_input_shape(input_shape)
 
     def export(self) -> NormActivation:
-        """The equivalent plain-torch :class:`~e2_steerable.nn.modules.export.NormActivation`."""
+        """The equivalent plain-torch :class:`~e2_steerable.nn.NormActivation`."""
         self.eval()
         return NormActivation(self._runs, self.log_bias, self.function, self.eps).eval()
 

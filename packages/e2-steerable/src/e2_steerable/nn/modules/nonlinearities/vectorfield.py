@@ -69,6 +69,6 @@ class VectorFieldNonLinearity(EquivariantModule):
         return (shape[0], self.out_type.size, *shape[2:])
 
     def export(self) -> VectorFieldActivation:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.VectorFieldActivation`."""
+        """Plain-torch :class:`~e2_steerable.nn.VectorFieldActivation`."""
         self.eval()
         return VectorFieldActivation(self._rotations).eval()

@@ -110,7 +110,7 @@ class NormMaxPool(E2cnnStateMixin, EquivariantModule):
         return (shape[0], shape[1], *spatial)
 
     def export(self) -> NormMaxPool2d:
-        """Plain-torch :class:`~e2_steerable.nn.modules.export.NormMaxPool2d`."""
+        """Plain-torch :class:`~e2_steerable.nn.NormMaxPool2d`."""
         self.eval()
         return NormMaxPool2d(
             self._runs, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode

@@ -97,7 +97,8 @@ def load_cache(path: str | os.PathLike[str] | None = None) -> int:
     """Load stencils from disk into the in-memory cache (see :func:`store_cache`).
 
     Args:
-        path: the cache file or its directory (default: :func:`cache_file`).
+        path: the cache file or its directory (default: the default file in
+            :func:`~e2_steerable.diffops.cache_dir`).
 
     Returns:
         The number of stencils loaded (0 if there is no cache file yet).
@@ -123,7 +124,8 @@ def store_cache(path: str | os.PathLike[str] | None = None) -> Path:
     """Write the in-memory stencils to disk, merged with the file's current content.
 
     Args:
-        path: the cache file or its directory (default: :func:`cache_file`).
+        path: the cache file or its directory (default: the default file in
+            :func:`~e2_steerable.diffops.cache_dir`).
 
     Returns:
         The path written.

@@ -109,7 +109,7 @@ class DiscretizationArgs:
 def monomial_stencils(points: np.ndarray, degree: int, disc: DiscretizationArgs) -> np.ndarray:
     """Stencils of :math:`\\partial_x^{n-k} \\partial_y^k` for ``k = 0..n`` on ``points``.
 
-    Cached (see :mod:`e2_steerable.diffops.cache`) under every discretisation parameter.
+    Cached (see :func:`~e2_steerable.diffops.load_cache`) under every discretisation parameter.
 
     Args:
         points: ``(P, 2)`` kernel points ``(x, y)``.

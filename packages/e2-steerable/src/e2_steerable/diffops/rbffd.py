@@ -293,10 +293,10 @@ def rbf_fd_weights(
     Args:
         points: ``(P, 2)`` stencil points.
         diffs: derivative orders ``(a, b)`` for :math:`\\partial_x^a \\partial_y^b`.
-        phi: the RBF's name (see :data:`RBF_NAMES`).
+        phi: the RBF's name (see :data:`~e2_steerable.diffops.RBF_NAMES`).
         eps: its shape parameter.
         order: degree of the polynomial augmentation (default: the largest total derivative
-            order in ``diffs``, capped by :func:`max_poly_order`).
+            order in ``diffs``, capped by ``max_poly_order``).
 
     Returns:
         float64 array ``(len(diffs), P)``.

@@ -105,7 +105,7 @@ class Representation:
         return self.change_of_basis @ _linalg.block_diag(blocks) @ self.change_of_basis_inv
 
     def representation(self, element: Any) -> np.ndarray:
-        """Alias of :meth:`__call__`."""
+        """Alias of calling the representation, ``rho(element)``."""
         return self(element)
 
     def character(self, element: Any) -> float:

@@ -44,7 +44,7 @@ class Flip2dOnR2(GeneralOnR2):
         super().__init__(fibergroup, "Flips" if same else f"Flips(f={self.axis:.5f})")
 
     def kernel_group_kind(self) -> GroupKind:
-        """A single reflection across :attr:`axis` for the kernel solver."""
+        """A single reflection across ``axis`` for the kernel solver."""
         return GroupKind("Flip", 2, self.axis)
 
     def element_matrix(self, element: Any) -> np.ndarray:

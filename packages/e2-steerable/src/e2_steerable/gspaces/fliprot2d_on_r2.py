@@ -84,7 +84,7 @@ class FlipRot2dOnR2(GeneralOnR2):
         super().__init__(fibergroup, name)
 
     def kernel_group_kind(self) -> GroupKind:
-        """:math:`D_N` or :math:`O(2)` with reflection axis :attr:`axis` for the kernel solver."""
+        """:math:`D_N` or :math:`O(2)` with reflection axis ``axis`` for the kernel solver."""
         if self.N == -1:
             return GroupKind("O2", -1, self.axis)
         return GroupKind("D", self.N, self.axis)

@@ -5,7 +5,7 @@ classes here give e2cnn users the building blocks they compose by hand, with e2c
 arguments and array layouts:
 
 * :class:`GaussianRadialProfile` – Gaussian rings :math:`b_i(r)`;
-* the irrep-pair solutions of :mod:`e2_steerable.kernels.irreps_basis`;
+* the irrep-pair solutions of ``e2_steerable.kernels.irreps_basis``;
 * :class:`SteerableKernelBasis` – the angular solutions between two representations, built from
   an irrep-pair solution class;
 * :class:`PolarBasis` – the products :math:`b_i(r)\,\kappa_j(\theta)`, sampled on points given as
@@ -167,7 +167,7 @@ def _irrep_of(group: Group, irrep: Any) -> IrreducibleRepresentation:
 class IrrepBasis(Basis):
     """Angular solutions :math:`\\kappa(\\theta)` between two irreps (e2cnn's ``IrrepBasis``).
 
-    Use the subclasses of :mod:`e2_steerable.kernels.irreps_basis`, one per planar group.
+    Use the subclasses of ``e2_steerable.kernels.irreps_basis``, one per planar group.
 
     Args:
         group: the group.
@@ -270,7 +270,7 @@ class SteerableKernelBasis(Basis):
     solutions (e2cnn's order); each is mapped through the representations' change of basis.
 
     Args:
-        irreps_basis: a class of :mod:`e2_steerable.kernels.irreps_basis`.
+        irreps_basis: a class of ``e2_steerable.kernels.irreps_basis``.
         in_repr: the input representation.
         out_repr: the output representation.
         **kwargs: passed to ``irreps_basis`` (``max_frequency``, ``max_offset``, ``axis``).

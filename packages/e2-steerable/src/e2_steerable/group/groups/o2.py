@@ -26,7 +26,7 @@ class O2(Group):
     :math:`(f_1, \theta_1)(f_2, \theta_2) = (f_1 + f_2, \theta_1 + (-1)^{f_1}\theta_2)`.
     Irreps ``irrep_0,0`` (trivial), ``irrep_1,0`` (the sign of the reflection) and ``irrep_1,k``
     :math:`= R(k\theta)\operatorname{diag}(1,-1)^f` for ``k >= 1``, listed up to
-    :attr:`maximum_frequency`.
+    ``maximum_frequency``.
 
     Subgroup ids ``(θ, M)``: ``(None, -1)`` :math:`SO(2)`; ``(None, M)`` :math:`C_M`;
     ``(θ, -1)`` :math:`O(2)` whose reflection is ``(1, θ)``; ``(θ, M)`` the dihedral :math:`D_M`

@@ -22,7 +22,7 @@ class SO2(Group):
     r"""The rotation group :math:`SO(2)`; an element is an angle (a float in :math:`[0, 2\pi)`).
 
     Irreps ``irrep_k``: the trivial one (``k = 0``) and :math:`R(k\theta)` for ``k >= 1``. The group
-    lists the irreps up to :attr:`maximum_frequency`; :meth:`irrep` builds any other on demand.
+    lists the irreps up to ``maximum_frequency``; ``irrep()`` builds any other on demand.
     Subgroup ids: ``M >= 1`` for :math:`C_M`, ``-1`` for :math:`SO(2)` itself.
     Build it with :func:`~e2_steerable.group.so2_group`.
 

@@ -46,7 +46,7 @@ class EquivariantModule(nn.Module, ABC):
     """Base class of the equivariant modules: an ``nn.Module`` with typed input and output.
 
     Subclasses take and return :class:`GeometricTensor` s whose types are :attr:`in_type` and
-    :attr:`out_type`, implement :meth:`forward` and :meth:`evaluate_output_shape`, and, when they
+    :attr:`out_type`, implement ``forward`` and :meth:`evaluate_output_shape`, and, when they
     can, :meth:`export` to a plain PyTorch module.
 
     Attributes:

@@ -82,10 +82,12 @@ class SequentialModule(EquivariantModule):
         """Apply the modules in order.
 
         Args:
-            input: geometric tensor of type :attr:`in_type`.
+            input: geometric tensor of type
+                :attr:`~e2_steerable.nn.EquivariantModule.in_type`.
 
         Returns:
-            The geometric tensor of type :attr:`out_type` returned by the last module.
+            The geometric tensor of type :attr:`~e2_steerable.nn.EquivariantModule.out_type`
+            returned by the last module.
         """
         x = self._check_input(input)
         for module in self._equivariant_modules():

@@ -168,7 +168,7 @@ class InnerBatchNorm(EquivariantModule):
         """Normalize ``input`` field-wise.
 
         Args:
-            input: geometric tensor of type :attr:`in_type`.
+            input: geometric tensor of type :attr:`~e2_steerable.nn.EquivariantModule.in_type`.
 
         Returns:
             The normalized geometric tensor, of the same type.

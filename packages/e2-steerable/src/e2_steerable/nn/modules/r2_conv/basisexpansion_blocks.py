@@ -256,9 +256,9 @@ class BlocksBasisExpansion(BasisExpansion):
 
     # ---------------------------------------------------------------------------- attributes
     def weight_attributes(self) -> dict[str, np.ndarray]:
-        """Per-coefficient attributes as arrays of length :meth:`dimension` (computed on demand).
+        """Per-coefficient attributes as arrays of length ``dimension()`` (computed on demand).
 
-        Keys: ``in_irrep`` / ``out_irrep`` (names as integer codes into :attr:`irrep_names`),
+        Keys: ``in_irrep`` / ``out_irrep`` (names as integer codes into ``irrep_names``),
         ``in_irreps_position`` / ``out_irreps_position`` (global irrep slots in the field
         types), ``in_field`` / ``out_field`` (global field indices), ``radius``, ``frequency``,
         ``pair`` (index of the representation pair) and ``element`` (index inside the pair's

@@ -90,7 +90,8 @@ class SingleBlockBasisExpansion(BasisExpansion):
         return out.reshape(*weights.shape[:-1], *b.shape[1:])
 
     def attribute_arrays(self) -> dict[str, np.ndarray]:
-        """The kept elements' attributes as arrays (see :meth:`KernelBasis.attribute_arrays`)."""
+        """The kept elements' attributes as arrays (see
+        :meth:`~e2_steerable.kernels.KernelBasis.attribute_arrays`)."""
         return {k: v[self._kept] for k, v in self.basis.attribute_arrays().items()}
 
     def get_element_info(self, name: str | int) -> dict[str, Any]:

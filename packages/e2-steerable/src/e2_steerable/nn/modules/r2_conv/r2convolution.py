@@ -131,7 +131,8 @@ class R2Conv(SteerableConvBase):
         return self._expand_filter(), self._expand_bias()
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
-        """Convolve ``input`` (of type :attr:`in_type`) with the expanded filter and bias."""
+        """Convolve ``input`` (of type :attr:`~e2_steerable.nn.EquivariantModule.in_type`) with the
+        expanded filter and bias."""
         x = self._check_input(input).tensor
         self._check_spatial_size(x.shape[-2:])
         filt, bias = self._filter_and_bias()

@@ -116,7 +116,8 @@ class R2ConvTransposed(SteerableConvBase):
         return self._expand_filter().transpose(0, 1), self._expand_bias()
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
-        """Apply the transposed convolution to ``input`` (of type :attr:`in_type`)."""
+        """Apply the transposed convolution to ``input`` (of type
+        :attr:`~e2_steerable.nn.EquivariantModule.in_type`)."""
         x = self._check_input(input).tensor
         self._output_spatial_size(x.shape[-2:])
         filt, bias = self._filter_and_bias()

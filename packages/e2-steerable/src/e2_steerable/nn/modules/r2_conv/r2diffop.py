@@ -139,7 +139,7 @@ class R2Diffop(SteerableConvBase):
         recompute: sample the basis anew instead of reusing a cached one.
         angle_offset: rotate every operator by this angle (radians) before discretising.
         basis_filter: extra filter ``attributes -> bool`` over the basis elements.
-        initialize: initialise :attr:`weights` with the generalised He scheme.
+        initialize: initialise ``weights`` with the generalised He scheme.
         cache: ``True`` loads the disk stencil cache before building and stores it afterwards;
             ``"load"`` or ``"store"`` do one of the two. Prefer calling
             :func:`e2_steerable.diffops.load_cache` / :func:`~e2_steerable.diffops.store_cache`

@@ -2,10 +2,10 @@ r"""The HourglassLayer of VirtuaLearn3D as an idiomatic PyTorch module.
 
 The package, one job per module:
 
-* :mod:`hourglass_layer.layer`: the :class:`HourglassLayer` module;
+* ``hourglass_layer.layer``: the :class:`HourglassLayer` module;
 * :mod:`hourglass_layer.penalty`: the regularisation term :math:`\mathcal{L}_h` as a function;
 * :mod:`hourglass_layer.spectral`: the spectral norm by the three strategies;
-* :mod:`hourglass_layer.collect`: model-wide sum of the regularisers, constraints on demand;
+* ``hourglass_layer.collect``: model-wide sum of the regularisers, constraints on demand;
 * :mod:`hourglass_layer.activations`, :mod:`hourglass_layer.initializers`,
   :mod:`hourglass_layer.weight_regularizers`, :mod:`hourglass_layer.constraints`: the Keras-style
   arguments resolved to PyTorch callables.

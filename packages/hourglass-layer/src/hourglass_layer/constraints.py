@@ -4,7 +4,8 @@ A Keras constraint is a projection applied to the weight after every optimizer u
 same happens here: a layer with a constraint registers itself with a global
 :func:`torch.optim.optimizer.register_optimizer_step_post_hook`, and after any optimizer step
 that updates its weight the projection is applied in place. It can also be applied on demand
-with :meth:`HourglassLayer.apply_constraints` or :func:`hourglass_layer.apply_constraints`.
+with :meth:`~hourglass_layer.HourglassLayer.apply_constraints` or
+:func:`hourglass_layer.apply_constraints`.
 
 Named constraints follow Keras (``axis=0`` normalises every column of the
 :math:`D_{in} \\times D_h` matrix, i.e. the weights into one output unit).
@@ -15,10 +16,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook
+
+if TYPE_CHECKING:
+    import hourglass_layer
 
 __all__ = ["CONSTRAINTS", "NormConstraint", "resolve_constraint", "track_constrained"]
 
@@ -121,10 +125,6 @@ def _check_name(name: str, argument: str) -> str:
     return key
 
 
-class _Constrained(Protocol):
-    def apply_constraints(self, parameters: set[int] | None = None) -> None: ...
-
-
 _TRACKED: weakref.WeakSet[Any] = weakref.WeakSet()
 _HOOK: list[Any] = []
 
@@ -137,9 +137,11 @@ def _after_optimizer_step(optimizer: torch.optim.Optimizer, args: Any, kwargs: A
         layer.apply_constraints(stepped)
 
 
-def track_constrained(layer: _Constrained) -> None:
+def track_constrained(layer: hourglass_layer.HourglassLayer) -> None:
     """Project ``layer``'s weights after every optimizer step that updates them.
 
+    After each optimizer step, ``layer.apply_constraints(stepped)`` is called with the ids of the
+    parameters that step updated (any object with such an ``apply_constraints`` method works).
     The layer is held by a weak reference; the global hook is registered once.
     """
     if not _HOOK:

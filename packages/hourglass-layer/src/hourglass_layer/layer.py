@@ -62,7 +62,7 @@ class HourglassLayer(LazyModuleMixin, nn.Module):
     Args:
         Dh: Internal (waist) dimension :math:`D_h > 0`.
         Dout: Output dimension :math:`D_{out} > 0`.
-        activation: :math:`\sigma_1`: a name from :data:`hourglass_layer.ACTIVATIONS`
+        activation: :math:`\sigma_1`: a name from :data:`hourglass_layer.activations.ACTIVATIONS`
             (case-insensitive), ``None`` (identity), an ``nn.Module`` or a callable.
         activation2: :math:`\sigma_2`, same choices.
         regularize: Whether :meth:`regularization_loss` includes :math:`\beta\mathcal{L}_h`.
@@ -74,8 +74,8 @@ class HourglassLayer(LazyModuleMixin, nn.Module):
             ``False`` (default) builds it as soon as ``Din`` is known.
         built_W2: Same for ``W2`` (built together with ``W1``).
         W1_initializer: ``None`` (glorot_uniform, the Keras default), a name from
-            :data:`hourglass_layer.INITIALIZERS`, a Keras-serialised dict, or a callable that
-            fills the tensor in place (like :func:`torch.nn.init.orthogonal_`).
+            :data:`hourglass_layer.initializers.INITIALIZERS`, a Keras-serialised dict, or a
+            callable that fills the tensor in place (like :func:`torch.nn.init.orthogonal_`).
         W1_regularizer: Extra weight penalty included in :meth:`regularization_loss`:
             ``"l1"``, ``"l2"``, ``"l1_l2"``, a dict, or a ``weight -> scalar`` callable.
         W1_constraint: Projection applied in place after every optimizer step that updates

@@ -116,7 +116,8 @@ def largest_eigenvalue(
         cov: Symmetric PSD matrices, float32 or float64.
         strategy: ``"unsafe"``, ``"safe"`` or ``"approx"`` (see the module docstring).
         tikhonov_lambda: The :math:`\lambda` of ``"approx"``; ``None`` picks
-            :func:`default_tikhonov_lambda` for ``cov.dtype``. Ignored by the other strategies.
+            :func:`~hourglass_layer.spectral.default_tikhonov_lambda` for ``cov.dtype``. Ignored
+            by the other strategies.
 
     Returns:
         The largest eigenvalue of every matrix.

@@ -1,8 +1,8 @@
 r"""Keras-style weight penalties for ``W1_regularizer`` / ``W2_regularizer``.
 
 In Keras such a regulariser adds its own term to ``model.losses``. Here the term is part of
-:meth:`HourglassLayer.regularization_loss`, next to :math:`\beta\mathcal{L}_h`. The Keras
-formulas and default factors are kept: ``"l1"`` is :math:`0.01\sum|W|`, ``"l2"`` is
+:meth:`~hourglass_layer.HourglassLayer.regularization_loss`, next to :math:`\beta\mathcal{L}_h`.
+The Keras formulas and default factors are kept: ``"l1"`` is :math:`0.01\sum|W|`, ``"l2"`` is
 :math:`0.01\sum W^2` (no factor 1/2), ``"l1_l2"`` is both.
 """
 

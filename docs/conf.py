@@ -42,7 +42,7 @@ autodoc_inherit_docstrings = False
 
 html_theme = "furo"
 html_title = "geometric-topological-dl"
-exclude_patterns = ["_build", "requirements.txt", "_intersphinx", "**/test_*.py"]
+exclude_patterns = ["_build", "requirements.txt", "_intersphinx", "**/test_*.py", "**/*.md"]
 source_suffix = {".rst": "restructuredtext"}
 
 # Every cross-reference must resolve. The only exceptions are third-party names whose projects

@@ -55,7 +55,6 @@ TARGETS: dict[str, list[tuple[str, str, str]]] = {
         ("torch.Size", "py:class", "size.html"),
         ("torch.Generator", "py:class", _NN),
         ("torch.autocast", "py:class", "amp.html"),
-        ("torch.autocast", "py:function", "amp.html"),  # referenced with :func: too
         ("torch.export.export", "py:function", "export.html"),
         ("torch.rot90", "py:function", _NN),
         ("torch.flip", "py:function", _NN),

@@ -55,7 +55,7 @@ def hourglass_penalty(
     r"""The raw hourglass term :math:`\mathcal{L}_h` of a weight matrix (without :math:`\beta`).
 
     Half and bfloat16 weights are upcast to float32, and autocast is disabled inside, so the
-    result has the upcast dtype even under :func:`torch.autocast`. With
+    result has the upcast dtype even under :class:`torch.autocast`. With
     ``"safe"`` and ``"approx"`` (the default), :math:`W_1` is first divided by :math:`\max|W_1|`
     (exact: the Tikhonov shift of ``"approx"`` is rescaled with it), so tiny or huge finite
     weights neither underflow nor overflow, the decomposition never raises, and the result is

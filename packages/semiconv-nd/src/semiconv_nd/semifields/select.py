@@ -207,10 +207,12 @@ class SelectSemifield(NamedTuple):
         )
 
     def compiled_spec(self) -> SemifieldSpec:
-        """The description of this semifield that the compiled ops work from.
+        """The description of this semifield that the compiled ops work from (internal plumbing).
+
+        :meta private:
 
         Returns:
-            A :class:`~semiconv_nd.ops.entries.SemifieldSpec` of kind ``"select"``; the
+            A ``SemifieldSpec`` (``semiconv_nd.ops.entries``) of kind ``"select"``; the
             built-in tropical semifields name their hand-written kernel (``builtin`` = +1 for
             max, -1 for min).
 

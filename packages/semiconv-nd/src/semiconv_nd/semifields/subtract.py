@@ -265,10 +265,12 @@ class SubtractSemifield(NamedTuple):
         )
 
     def compiled_spec(self) -> SemifieldSpec:
-        """The description of this semifield that the compiled ops work from.
+        """The description of this semifield that the compiled ops work from (internal plumbing).
+
+        :meta private:
 
         Returns:
-            A :class:`~semiconv_nd.ops.entries.SemifieldSpec` of kind ``"subtract"``; the
+            A ``SemifieldSpec`` (``semiconv_nd.ops.entries``) of kind ``"subtract"``; the
             built-ins name their hand-written kernel mode and its parameter (``p``, ``mu``).
 
         Example:

@@ -1,6 +1,6 @@
 """Differentiable Vietoris-Rips persistent homology on CPU (numba) and CUDA tensors.
 
-Re-creates ``torchph.pershom`` (see :mod:`torchph_lite.pershom.api` for the exact semantics):
+Re-creates ``torchph.pershom`` (the functions' docstrings give the exact semantics):
 
 * :func:`vr_persistence` for distance matrices,
 * :func:`vr_persistence_l1` and :func:`vr_persistence_l2` for point clouds.
@@ -15,7 +15,7 @@ straight from numba, one autograd node; the fast path of the training loop).
 
 First use: numba compiles the kernels (once per machine; a notice is logged on the
 ``torchph_lite`` logger) and caches them; :func:`precompile` or ``python -m
-torchph_lite.precompile`` does it ahead of time (see :mod:`torchph_lite.pershom._jit` for the
+torchph_lite.precompile`` does it ahead of time (see ``torchph_lite.pershom._jit`` for the
 cache location, read-only installs and the notice).
 
 Compile time: numba compiles each kernel into its own module and re-optimises, in every kernel,

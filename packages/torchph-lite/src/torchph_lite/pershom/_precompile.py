@@ -23,7 +23,7 @@ class KernelGroup:
     """Kernels that one tiny call warms.
 
     Attributes:
-        name: the group's key in :data:`KERNEL_GROUPS`.
+        name: the group's key in ``KERNEL_GROUPS``.
         description: one line for ``--list``.
         warm: runs the call for one dtype (forward and backward where the function has one).
         dtypes: the dtypes whose kernels are specialised (one entry if the kernels are not).
@@ -40,7 +40,7 @@ KERNEL_GROUPS: dict[str, KernelGroup] = {}
 
 
 def register_kernel_group(group: KernelGroup) -> None:
-    """Add (or replace) a group in :data:`KERNEL_GROUPS`."""
+    """Add (or replace) a group in ``KERNEL_GROUPS``."""
     KERNEL_GROUPS[group.name] = group
 
 
@@ -50,7 +50,7 @@ def precompile(
     """Compile the numba kernels now (or load them from numba's cache), instead of on first use.
 
     Args:
-        groups: names from :data:`KERNEL_GROUPS`; ``None`` for all of them.
+        groups: names from ``KERNEL_GROUPS``; ``None`` for all of them.
         dtypes: restrict the groups' dtypes to these; ``None`` for each group's own.
 
     Returns:

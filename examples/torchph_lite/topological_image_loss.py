@@ -30,6 +30,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from torchph_lite.pershom import cubical_persistence
 
@@ -119,7 +120,7 @@ def main() -> None:
     logits = torch.logit(target.clamp(0.02, 0.98)).requires_grad_(True)
     opt = torch.optim.Adam([logits], lr=0.05)
     start = time.perf_counter()
-    for step in range(steps):
+    for step in tqdm(range(steps), desc="steps", disable=None):
         p = torch.sigmoid(logits)
         topo = topological_loss(p)
         fidelity = (p - target).pow(2).mean()

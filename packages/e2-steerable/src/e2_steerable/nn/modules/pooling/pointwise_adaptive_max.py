@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch.nn.functional as F
 from torch import nn
 
-from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules._checks import require_field_type, require_support
-from e2_steerable.nn.modules.equivariant_module import EquivariantModule
-from e2_steerable.nn.modules.pooling._window import pair
+from e2_steerable.nn.modules.pooling._adaptive import PointwiseAdaptivePoolBase
 
 __all__ = ["PointwiseAdaptiveMaxPool"]
 
 
-class PointwiseAdaptiveMaxPool(EquivariantModule):
+class PointwiseAdaptiveMaxPool(PointwiseAdaptivePoolBase):
     """Adaptive max pooling of every channel to output_size, as
     ``torch.nn.AdaptiveMaxPool2d``.
 
@@ -38,30 +37,14 @@ class PointwiseAdaptiveMaxPool(EquivariantModule):
         torch.Size([2, 4, 1, 1])
     """
 
-    def __init__(self, in_type: FieldType, output_size: int | tuple[int, int]) -> None:
-        super().__init__()
-        name = "PointwiseAdaptiveMaxPool"
-        require_field_type(name, in_type)
-        require_support(name, in_type, "pointwise")
-        self.in_type = in_type
-        self.out_type = in_type
-        self.output_size = pair(name, output_size, "output_size")
+    _name = "PointwiseAdaptiveMaxPool"
+    _pool = staticmethod(F.adaptive_max_pool2d)
+    _export_cls = nn.AdaptiveMaxPool2d
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Adaptive max pooling of every channel of ``input``."""
-        x = self._check_input(input)
-        out = F.adaptive_max_pool2d(x.tensor, self.output_size)
-        return GeometricTensor(out, self.out_type)
-
-    def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """``(B, C, *output_size)``."""
-        shape = self._check_input_shape(input_shape)
-        return (shape[0], shape[1], *self.output_size)
+        return super().forward(input)
 
     def export(self) -> nn.AdaptiveMaxPool2d:
         """The equivalent ``torch.nn.AdaptiveMaxPool2d`` (in eval mode)."""
-        self.eval()
-        return nn.AdaptiveMaxPool2d(self.output_size).eval()
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+        return cast(nn.AdaptiveMaxPool2d, super().export())

@@ -6,7 +6,16 @@ import math
 
 import torch
 
-__all__ = ["check_pooling_window", "gaussian_filter", "pair", "pooled_size", "window_extent"]
+__all__ = [
+    "check_pooling_window",
+    "gaussian_filter",
+    "pair",
+    "pooled_shape",
+    "pooled_size",
+    "window_args",
+    "window_extent",
+    "window_repr",
+]
 
 
 def pair(module: str, value: object, name: str, minimum: int = 1) -> tuple[int, int]:
@@ -29,6 +38,42 @@ def pair(module: str, value: object, name: str, minimum: int = 1) -> tuple[int, 
         kind = "positive" if minimum == 1 else f"at least {minimum}"
         raise ValueError(f"{module}: `{name}` must be {kind}, got {value!r}")
     return result
+
+
+Pair = tuple[int, int]
+
+
+def window_args(
+    module: str, kernel_size: object, stride: object, padding: object, dilation: object = 1
+) -> tuple[Pair, Pair, Pair, Pair]:
+    """``(kernel_size, stride, padding, dilation)`` of a pooling window, as pairs.
+
+    ``stride`` defaults (``None``) to ``kernel_size``; ``padding`` may be zero.
+
+    Raises:
+        TypeError: if an argument is not an int or a pair of ints.
+        ValueError: if an entry is out of range, or ``padding`` exceeds half of ``kernel_size``.
+    """
+    kernel = pair(module, kernel_size, "kernel_size")
+    step = kernel if stride is None else pair(module, stride, "stride")
+    pad = pair(module, padding, "padding", minimum=0)
+    dil = pair(module, dilation, "dilation")
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{module}: `padding` must be at most half of `kernel_size`, got padding "
+            f"{pad} for kernel_size {kernel}"
+        )
+    return kernel, step, pad, dil
+
+
+def window_repr(
+    kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair | None, ceil_mode: bool
+) -> str:
+    """The ``extra_repr`` of a pooling module (``dilation`` left out when ``None``)."""
+    dil = "" if dilation is None else f"dilation={dilation}, "
+    return (
+        f"kernel_size={kernel_size}, stride={stride}, padding={padding}, {dil}ceil_mode={ceil_mode}"
+    )
 
 
 def window_extent(kernel_size: tuple[int, int], dilation: tuple[int, int]) -> tuple[int, int]:
@@ -74,6 +119,31 @@ def pooled_size(
     if ceil_mode and (out - 1) * stride >= n + padding:
         out -= 1
     return out
+
+
+def pooled_shape(
+    module: str,
+    shape: tuple[int, ...],
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    ceil_mode: bool,
+    show_shape: bool = True,
+) -> tuple[int, ...]:
+    """``(B, C, H_out, W_out)`` of pooling the checked ``(B, C, H, W)`` ``shape``.
+
+    Raises:
+        ValueError: if ``shape`` is not 4-dimensional.
+    """
+    if len(shape) != 4:
+        got = f", got {shape}" if show_shape else ""
+        raise ValueError(f"{module}: `input_shape` must be (B, C, H, W){got}")
+    spatial = [
+        pooled_size(n, k, s, p, d, ceil_mode)
+        for n, k, s, p, d in zip(shape[2:], kernel_size, stride, padding, dilation)
+    ]
+    return (shape[0], shape[1], *spatial)
 
 
 def gaussian_filter(sigma: float, radius_in_sigmas: float, channels: int) -> torch.Tensor:

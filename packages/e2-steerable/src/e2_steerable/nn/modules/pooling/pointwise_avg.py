@@ -9,7 +9,12 @@ from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
-from e2_steerable.nn.modules.pooling._window import check_pooling_window, pair, pooled_size
+from e2_steerable.nn.modules.pooling._window import (
+    check_pooling_window,
+    pooled_shape,
+    window_args,
+    window_repr,
+)
 
 __all__ = ["PointwiseAvgPool"]
 
@@ -53,15 +58,10 @@ class PointwiseAvgPool(EquivariantModule):
         require_field_type(name, in_type)
         self.in_type = in_type
         self.out_type = in_type
-        self.kernel_size = pair(name, kernel_size, "kernel_size")
-        self.stride = self.kernel_size if stride is None else pair(name, stride, "stride")
-        self.padding = pair(name, padding, "padding", minimum=0)
+        self.kernel_size, self.stride, self.padding, _ = window_args(
+            name, kernel_size, stride, padding
+        )
         self.ceil_mode = bool(ceil_mode)
-        if self.padding[0] > self.kernel_size[0] // 2 or self.padding[1] > self.kernel_size[1] // 2:
-            raise ValueError(
-                f"{name}: `padding` must be at most half of `kernel_size`, got padding "
-                f"{self.padding} for kernel_size {self.kernel_size}"
-            )
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Average-pool every channel of ``input``."""
@@ -73,13 +73,15 @@ class PointwiseAvgPool(EquivariantModule):
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """``(B, C, H_out, W_out)`` with ``torch.nn.AvgPool2d``'s formula."""
         shape = self._check_input_shape(input_shape)
-        if len(shape) != 4:
-            raise ValueError(f"PointwiseAvgPool: `input_shape` must be (B, C, H, W), got {shape}")
-        spatial = [
-            pooled_size(n, k, s, p, 1, self.ceil_mode)
-            for n, k, s, p in zip(shape[2:], self.kernel_size, self.stride, self.padding)
-        ]
-        return (shape[0], shape[1], *spatial)
+        return pooled_shape(
+            "PointwiseAvgPool",
+            shape,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            (1, 1),
+            self.ceil_mode,
+        )
 
     def export(self) -> nn.AvgPool2d:
         """The equivalent ``torch.nn.AvgPool2d`` (in eval mode)."""
@@ -87,7 +89,4 @@ class PointwiseAvgPool(EquivariantModule):
         return nn.AvgPool2d(self.kernel_size, self.stride, self.padding, self.ceil_mode).eval()
 
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"ceil_mode={self.ceil_mode}"
-        )
+        return window_repr(self.kernel_size, self.stride, self.padding, None, self.ceil_mode)

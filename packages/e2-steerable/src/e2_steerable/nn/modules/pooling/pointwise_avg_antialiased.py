@@ -14,7 +14,7 @@ from e2_steerable.nn.modules.pooling._window import (
     check_pooling_window,
     gaussian_filter,
     pair,
-    pooled_size,
+    pooled_shape,
 )
 
 __all__ = ["PointwiseAvgPoolAntialiased"]
@@ -88,13 +88,16 @@ class PointwiseAvgPoolAntialiased(EquivariantModule):
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """``(B, C, H_out, W_out)`` of the strided convolution."""
         shape = self._check_input_shape(input_shape)
-        if len(shape) != 4:
-            raise ValueError("PointwiseAvgPoolAntialiased: `input_shape` must be (B, C, H, W)")
-        spatial = [
-            pooled_size(n, k, s, p, 1, False)
-            for n, k, s, p in zip(shape[2:], self.kernel_size, self.stride, self.padding)
-        ]
-        return (shape[0], shape[1], *spatial)
+        return pooled_shape(
+            "PointwiseAvgPoolAntialiased",
+            shape,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            (1, 1),
+            False,
+            show_shape=False,
+        )
 
     def export(self) -> nn.Conv2d:
         """A depthwise ``torch.nn.Conv2d`` holding the fixed Gaussian (in eval mode)."""

@@ -11,9 +11,10 @@ from e2_steerable.nn.modules._checks import require_field_type, require_support
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
 from e2_steerable.nn.modules.pooling._window import (
     check_pooling_window,
-    pair,
-    pooled_size,
+    pooled_shape,
+    window_args,
     window_extent,
+    window_repr,
 )
 
 __all__ = ["PointwiseMaxPool"]
@@ -62,16 +63,10 @@ class PointwiseMaxPool(EquivariantModule):
         require_support(name, in_type, "pointwise")
         self.in_type = in_type
         self.out_type = in_type
-        self.kernel_size = pair(name, kernel_size, "kernel_size")
-        self.stride = self.kernel_size if stride is None else pair(name, stride, "stride")
-        self.padding = pair(name, padding, "padding", minimum=0)
-        self.dilation = pair(name, dilation, "dilation")
+        self.kernel_size, self.stride, self.padding, self.dilation = window_args(
+            name, kernel_size, stride, padding, dilation
+        )
         self.ceil_mode = bool(ceil_mode)
-        if self.padding[0] > self.kernel_size[0] // 2 or self.padding[1] > self.kernel_size[1] // 2:
-            raise ValueError(
-                f"{name}: `padding` must be at most half of `kernel_size`, got padding "
-                f"{self.padding} for kernel_size {self.kernel_size}"
-            )
 
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Max-pool every channel of ``input``."""
@@ -90,17 +85,15 @@ class PointwiseMaxPool(EquivariantModule):
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """``(B, C, H_out, W_out)`` with ``torch.nn.MaxPool2d``'s formula."""
         shape = self._check_input_shape(input_shape)
-        if len(shape) != 4:
-            raise ValueError(
-                f"{type(self).__name__}: `input_shape` must be (B, C, H, W), got {shape}"
-            )
-        spatial = [
-            pooled_size(n, k, st, p, d, self.ceil_mode)
-            for n, k, st, p, d in zip(
-                shape[2:], self.kernel_size, self.stride, self.padding, self.dilation
-            )
-        ]
-        return (shape[0], shape[1], *spatial)
+        return pooled_shape(
+            type(self).__name__,
+            shape,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+        )
 
     def export(self) -> nn.MaxPool2d:
         """The equivalent ``torch.nn.MaxPool2d`` (in eval mode)."""
@@ -110,7 +103,6 @@ class PointwiseMaxPool(EquivariantModule):
         ).eval()
 
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        return window_repr(
+            self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
         )

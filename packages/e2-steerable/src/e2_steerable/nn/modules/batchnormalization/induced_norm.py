@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from e2_steerable.nn.field_type import FieldType
+from e2_steerable.nn.modules.batchnormalization._stats import reject_trivial_fields
 from e2_steerable.nn.modules.batchnormalization.norm import NormBatchNorm
-from e2_steerable.nn.modules.nonlinearities.induced_norm import induced_subfield_size
+from e2_steerable.nn.modules.nonlinearities.induced_norm import induced_field_keys
 
 __all__ = ["InducedNormBatchNorm"]
 
@@ -46,21 +47,9 @@ class InducedNormBatchNorm(NormBatchNorm):
     _stat_dims = 4
 
     def _check_fields(self, in_type: FieldType) -> None:
-        for i, rep in enumerate(in_type.representations):
-            if rep.contains_trivial():
-                raise ValueError(
-                    f"InducedNormBatchNorm: field {i} ('{rep.name}') contains a trivial irrep, "
-                    "so its mean need not vanish; use GNormBatchNorm for it"
-                )
+        reject_trivial_fields("InducedNormBatchNorm", in_type, "GNormBatchNorm")
 
     def _field_keys(
         self, in_type: FieldType
     ) -> tuple[list[Hashable], dict[Hashable, tuple[int, int]]]:
-        keys: list[Hashable] = []
-        split: dict[Hashable, tuple[int, int]] = {}
-        for rep in in_type.representations:
-            d = induced_subfield_size("InducedNormBatchNorm", rep, "induced_norm")
-            key = (int(rep.size), d)
-            keys.append(key)
-            split[key] = (rep.size // d, d)
-        return keys, split
+        return induced_field_keys("InducedNormBatchNorm", in_type)

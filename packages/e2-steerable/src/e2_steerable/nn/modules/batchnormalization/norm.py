@@ -12,7 +12,11 @@ from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules._checks import require_field_type, require_support
 from e2_steerable.nn.modules._fields import E2cnnStateMixin, keyed_runs
-from e2_steerable.nn.modules.batchnormalization._stats import check_bn_args, update_running
+from e2_steerable.nn.modules.batchnormalization._stats import (
+    check_bn_args,
+    reject_trivial_fields,
+    update_running,
+)
 from e2_steerable.nn.modules.equivariant_module import EquivariantModule
 
 __all__ = ["NormBatchNorm"]
@@ -95,12 +99,7 @@ class NormBatchNorm(E2cnnStateMixin, EquivariantModule):
     def _check_fields(self, in_type: FieldType) -> None:
         name = type(self).__name__
         require_support(name, in_type, "norm")
-        for i, rep in enumerate(in_type.representations):
-            if rep.contains_trivial():
-                raise ValueError(
-                    f"{name}: field {i} ('{rep.name}') contains a trivial irrep, so its mean "
-                    "need not vanish; use GNormBatchNorm (or InnerBatchNorm) for it"
-                )
+        reject_trivial_fields(name, in_type, "GNormBatchNorm (or InnerBatchNorm)")
 
     def _field_keys(
         self, in_type: FieldType

@@ -6,7 +6,7 @@ from collections.abc import Hashable
 
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.modules.invariantmaps.norm import NormPool
-from e2_steerable.nn.modules.nonlinearities.induced_norm import induced_subfield_size
+from e2_steerable.nn.modules.nonlinearities.induced_norm import induced_field_keys
 
 __all__ = ["InducedNormPool"]
 
@@ -38,11 +38,4 @@ class InducedNormPool(NormPool):
     def _field_keys(
         self, in_type: FieldType
     ) -> tuple[list[Hashable], dict[Hashable, tuple[int, int]]]:
-        keys: list[Hashable] = []
-        split: dict[Hashable, tuple[int, int]] = {}
-        for rep in in_type.representations:
-            d = induced_subfield_size(type(self).__name__, rep, "induced_norm")
-            key = (int(rep.size), d)
-            keys.append(key)
-            split[key] = (rep.size // d, d)
-        return keys, split
+        return induced_field_keys(type(self).__name__, in_type)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.modules.nonlinearities.norm import NormKey, NormNonLinearity
 
-__all__ = ["InducedNormNonLinearity", "induced_subfield_size"]
+__all__ = ["InducedNormNonLinearity", "induced_field_keys", "induced_subfield_size"]
 
 
 def induced_subfield_size(module: str, rep: object, prefix: str) -> int:
@@ -23,6 +25,20 @@ def induced_subfield_size(module: str, rep: object, prefix: str) -> int:
             f"{sorted(getattr(rep, 'supported_nonlinearities', ()))}"
         )
     return sizes.pop()
+
+
+def induced_field_keys(
+    module: str, in_type: FieldType
+) -> tuple[list[Hashable], dict[Hashable, tuple[int, int]]]:
+    """Per-field key ``(size, d)`` of induced fields and, per key, ``(sub-fields, d)``."""
+    keys: list[Hashable] = []
+    split: dict[Hashable, tuple[int, int]] = {}
+    for rep in in_type.representations:
+        d = induced_subfield_size(module, rep, "induced_norm")
+        key = (int(rep.size), d)
+        keys.append(key)
+        split[key] = (rep.size // d, d)
+    return keys, split
 
 
 class InducedNormNonLinearity(NormNonLinearity):

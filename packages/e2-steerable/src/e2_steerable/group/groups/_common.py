@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,26 @@ FLIP_X = np.array([[1.0, 0.0], [0.0, -1.0]])
 
 def is_int(value: object) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def check_maximum_frequency(value: object) -> int:
+    """``value`` as a non-negative int; ``ValueError`` otherwise."""
+    if not is_int(value) or value < 0:  # type: ignore[operator]
+        raise ValueError(f"maximum_frequency: expected a non-negative int, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def cached_group(cls: Any, maximum_frequency: int) -> Any:
+    """The one cached instance ``cls._instance`` of a continuous group, created on first use;
+    a higher ``maximum_frequency`` lists more irreps on it, keeping every earlier one valid."""
+    frequency = check_maximum_frequency(maximum_frequency)
+    group = cls._instance
+    if group is None:
+        group = cls._instance = cls(frequency)
+    elif group.maximum_frequency < frequency:
+        group.maximum_frequency = frequency
+    _ = group.irreps  # register the listed irreps in `representations`
+    return group
 
 
 def is_real(value: object) -> bool:

@@ -41,25 +41,13 @@ class SO2(Group):
     def _generator(cls, maximum_frequency: int) -> SO2:
         """The one cached instance (see :func:`~e2_steerable.group.so2_group`); asking for a higher
         ``maximum_frequency`` lists more irreps on it, which keeps every earlier one valid."""
-        if not c.is_int(maximum_frequency) or maximum_frequency < 0:
-            raise ValueError(
-                f"maximum_frequency: expected a non-negative int, got {maximum_frequency!r}"
-            )
-        group = cls._instance
-        if group is None:
-            group = cls._instance = cls(int(maximum_frequency))
-        elif group.maximum_frequency < maximum_frequency:
-            group.maximum_frequency = int(maximum_frequency)
-        _ = group.irreps  # register the listed irreps in `representations`
+        group: SO2 = c.cached_group(cls, maximum_frequency)
         return group
 
     def __init__(self, maximum_frequency: int) -> None:
-        if not c.is_int(maximum_frequency) or maximum_frequency < 0:
-            raise ValueError(
-                f"maximum_frequency: expected a non-negative int, got {maximum_frequency!r}"
-            )
+        frequency = c.check_maximum_frequency(maximum_frequency)
         super().__init__("SO(2)", continuous=True, abelian=True)
-        self.maximum_frequency = int(maximum_frequency)
+        self.maximum_frequency = frequency
 
     @property
     def identity(self) -> float:

@@ -8,8 +8,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from e2_steerable._vendor import grid as _grid
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.init import generalized_he_init
@@ -17,7 +19,7 @@ from e2_steerable.nn.modules.equivariant_module import EquivariantModule
 from e2_steerable.nn.modules.r2_conv.basis_params import compute_basis_params
 from e2_steerable.nn.modules.r2_conv.basisexpansion_blocks import BlocksBasisExpansion
 
-__all__ = ["SteerableConvBase"]
+__all__ = ["SteerableConv2dBase", "SteerableConvBase"]
 
 _ConvT = TypeVar("_ConvT", nn.Conv2d, nn.ConvTranspose2d)
 
@@ -277,3 +279,54 @@ class SteerableConvBase(EquivariantModule):
 
     def _check_geometric_input(self, input: Any) -> GeometricTensor:
         return self._check_input(input)
+
+
+class SteerableConv2dBase(SteerableConvBase):
+    """Common parts of the (non-transposed) steerable 2D convolutions whose expanded filter is
+    applied by :func:`torch.nn.functional.conv2d` (not meant to be used directly)."""
+
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    padding_mode: str
+
+    def _conv2d(self, x: torch.Tensor) -> torch.Tensor:
+        """Convolve the tensor ``x`` with the expanded filter and bias (honouring padding_mode)."""
+        filt, bias = self._filter_and_bias()
+        if self.padding_mode == "zeros":
+            return F.conv2d(x, filt, bias, self.stride, self.padding, self.dilation, self.groups)
+        ph, pw = self.padding
+        x = F.pad(x, (pw, pw, ph, ph), mode=self.padding_mode)
+        return F.conv2d(x, filt, bias, self.stride, 0, self.dilation, self.groups)
+
+    def _conv2d_output_shape(
+        self,
+        module: str,
+        input_shape: tuple[int, ...],
+        check_spatial: Callable[[tuple[int, ...]], None] | None = None,
+    ) -> tuple[int, ...]:
+        """``(B, C_out, H_out, W_out)``; ``check_spatial`` (if given) vets ``(H, W)`` first."""
+        shape = self._check_input_shape(input_shape)
+        if len(shape) != 4:
+            raise ValueError(f"{module}: `input_shape` must be (B, C, H, W), got {shape}")
+        if check_spatial is not None:
+            check_spatial(shape[2:])
+        size = _grid.output_size(
+            shape[2:], self.kernel_size, self.stride, self.padding, self.dilation, ndim=2
+        )
+        return (shape[0], self.out_type.size, *size)
+
+    def _export_conv2d(self) -> nn.Conv2d:
+        """An equivalent :class:`torch.nn.Conv2d` (in eval mode) holding the expanded filter."""
+        self.eval()
+        conv = nn.Conv2d(
+            self.in_type.size,
+            self.out_type.size,
+            self.kernel_size,
+            stride=(self.stride[0], self.stride[1]),
+            padding=(self.padding[0], self.padding[1]),
+            dilation=self.dilation,
+            groups=self.groups,
+            bias=self.bias is not None,
+            padding_mode=self.padding_mode,  # type: ignore[arg-type]  # validated in __init__
+        )
+        return self._export_into(conv)

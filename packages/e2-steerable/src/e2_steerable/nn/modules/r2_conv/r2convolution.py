@@ -6,20 +6,19 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from e2_steerable._vendor import grid as _grid
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
-from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConvBase, _pair
+from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConv2dBase, _pair
 
 __all__ = ["R2Conv"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-class R2Conv(SteerableConvBase):
+class R2Conv(SteerableConv2dBase):
     r"""G-steerable planar convolution between two field types.
 
     The filter is a learnable combination of a basis of :math:`G`-steerable kernels
@@ -135,14 +134,7 @@ class R2Conv(SteerableConvBase):
         expanded filter and bias."""
         x = self._check_input(input).tensor
         self._check_spatial_size(x.shape[-2:])
-        filt, bias = self._filter_and_bias()
-        if self.padding_mode == "zeros":
-            y = F.conv2d(x, filt, bias, self.stride, self.padding, self.dilation, self.groups)
-        else:
-            ph, pw = self.padding
-            x = F.pad(x, (pw, pw, ph, ph), mode=self.padding_mode)
-            y = F.conv2d(x, filt, bias, self.stride, 0, self.dilation, self.groups)
-        return GeometricTensor(y, self.out_type)
+        return GeometricTensor(self._conv2d(x), self.out_type)
 
     def _check_spatial_size(self, spatial: Any) -> None:
         """Raise a ValueError when the (padded) input is smaller than the kernel, or smaller
@@ -169,30 +161,11 @@ class R2Conv(SteerableConvBase):
                 )
 
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        shape = self._check_input_shape(input_shape)
-        if len(shape) != 4:
-            raise ValueError(f"R2Conv: `input_shape` must be (B, C, H, W), got {shape}")
-        self._check_spatial_size(shape[2:])
-        size = _grid.output_size(
-            shape[2:], self.kernel_size, self.stride, self.padding, self.dilation, ndim=2
-        )
-        return (shape[0], self.out_type.size, *size)
+        return self._conv2d_output_shape("R2Conv", input_shape, self._check_spatial_size)
 
     def export(self) -> nn.Conv2d:
         """An equivalent :class:`torch.nn.Conv2d` (in eval mode) holding the expanded filter."""
-        self.eval()
-        conv = nn.Conv2d(
-            self.in_type.size,
-            self.out_type.size,
-            self.kernel_size,
-            stride=self.stride,
-            padding=self.padding,
-            dilation=self.dilation,
-            groups=self.groups,
-            bias=self.bias is not None,
-            padding_mode=self.padding_mode,  # type: ignore[arg-type]  # validated in __init__
-        )
-        return self._export_into(conv)
+        return self._export_conv2d()
 
     def extra_repr(self) -> str:
         return (

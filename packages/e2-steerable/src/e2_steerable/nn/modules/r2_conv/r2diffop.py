@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from e2_steerable._vendor import grid as _grid
@@ -20,7 +19,7 @@ from e2_steerable.kernels.bandlimit import CombinedFilter
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.init import generalized_he_init
-from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConvBase, _is_int, _split_groups
+from e2_steerable.nn.modules.r2_conv._conv_base import SteerableConv2dBase, _is_int, _split_groups
 from e2_steerable.nn.modules.r2_conv.basisexpansion_blocks import BlocksBasisExpansion
 
 __all__ = ["R2Diffop", "resolve_sizes"]
@@ -96,7 +95,7 @@ def resolve_sizes(
     return kernel_size, accuracy, maximum_order
 
 
-class R2Diffop(SteerableConvBase):
+class R2Diffop(SteerableConv2dBase):
     r"""G-steerable planar partial differential operator between two field types.
 
     The operator is a learnable combination of a basis of steerable PDOs :math:`D(P)` with
@@ -312,39 +311,14 @@ class R2Diffop(SteerableConvBase):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Apply the expanded stencil (a convolution) and bias to ``input``."""
         x = self._check_input(input).tensor
-        filt, bias = self._filter_and_bias()
-        if self.padding_mode == "zeros":
-            y = F.conv2d(x, filt, bias, self.stride, self.padding, self.dilation, self.groups)
-        else:
-            ph, pw = self.padding
-            x = F.pad(x, (pw, pw, ph, ph), mode=self.padding_mode)
-            y = F.conv2d(x, filt, bias, self.stride, 0, self.dilation, self.groups)
-        return GeometricTensor(y, self.out_type)
+        return GeometricTensor(self._conv2d(x), self.out_type)
 
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        shape = self._check_input_shape(input_shape)
-        if len(shape) != 4:
-            raise ValueError(f"R2Diffop: `input_shape` must be (B, C, H, W), got {shape}")
-        size = _grid.output_size(
-            shape[2:], self.kernel_size, self.stride, self.padding, self.dilation, ndim=2
-        )
-        return (shape[0], self.out_type.size, *size)
+        return self._conv2d_output_shape("R2Diffop", input_shape)
 
     def export(self) -> nn.Conv2d:
         """An equivalent :class:`torch.nn.Conv2d` (in eval mode) holding the expanded stencil."""
-        self.eval()
-        conv = nn.Conv2d(
-            self.in_type.size,
-            self.out_type.size,
-            self.kernel_size,
-            stride=(self.stride[0], self.stride[1]),
-            padding=(self.padding[0], self.padding[1]),
-            dilation=self.dilation,
-            groups=self.groups,
-            bias=self.bias is not None,
-            padding_mode=self.padding_mode,  # type: ignore[arg-type]  # validated in __init__
-        )
-        return self._export_into(conv)
+        return self._export_conv2d()
 
     def extra_repr(self) -> str:
         disc = self.discretization

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -71,16 +72,19 @@ class PointwiseMaxPool(EquivariantModule):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Max-pool every channel of ``input``."""
         x = self._check_input(input)
-        check_pooling_window(
-            type(self).__name__,
-            x.tensor,
-            window_extent(self.kernel_size, self.dilation),
-            self.padding,
-        )
+        self._check_window(x.tensor)
         out = F.max_pool2d(
             x.tensor, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
         )
         return GeometricTensor(out, self.out_type)
+
+    def _check_window(self, tensor: torch.Tensor) -> None:
+        check_pooling_window(
+            type(self).__name__,
+            tensor,
+            window_extent(self.kernel_size, self.dilation),
+            self.padding,
+        )
 
     def evaluate_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """``(B, C, H_out, W_out)`` with ``torch.nn.MaxPool2d``'s formula."""

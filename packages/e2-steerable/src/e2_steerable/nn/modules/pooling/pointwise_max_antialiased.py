@@ -9,10 +9,8 @@ from torch import nn
 from e2_steerable.nn.field_type import FieldType
 from e2_steerable.nn.geometric_tensor import GeometricTensor
 from e2_steerable.nn.modules.pooling._window import (
-    check_pooling_window,
     gaussian_filter,
     pooled_size,
-    window_extent,
 )
 from e2_steerable.nn.modules.pooling.pointwise_max import PointwiseMaxPool
 
@@ -74,12 +72,7 @@ class PointwiseMaxPoolAntialiased(PointwiseMaxPool):
     def forward(self, input: GeometricTensor) -> GeometricTensor:
         """Max-pool with stride 1, then blur with ``stride``."""
         x = self._check_input(input)
-        check_pooling_window(
-            type(self).__name__,
-            x.tensor,
-            window_extent(self.kernel_size, self.dilation),
-            self.padding,
-        )
+        self._check_window(x.tensor)
         out = F.max_pool2d(
             x.tensor, self.kernel_size, 1, self.padding, self.dilation, self.ceil_mode
         )

@@ -7,6 +7,7 @@ import importlib.util
 import logging
 import os
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,16 @@ import semiconv_nd
 from semiconv_nd._cpu import cache
 
 PACKAGE = Path(semiconv_nd.__file__).parent
+
+
+def _pythonpath(*dirs: Path) -> str:
+    """PYTHONPATH for a subprocess: ``dirs`` without site-packages directories.
+
+    An installed package's parent is site-packages, which must stay after the standard library
+    (a PyPI ``uuid`` module there would shadow the stdlib one if it came first).
+    """
+    sites = {Path(p).resolve() for p in site.getsitepackages()}
+    return os.pathsep.join(str(d) for d in dirs if Path(d).resolve() not in sites)
 
 
 def _semiconv_imports(path: Path) -> set[str]:
@@ -78,7 +89,7 @@ def test_precompile_rejects_unknown_dtypes():
 def test_precompile_entry_point_runs():
     result = subprocess.run(
         [sys.executable, "-m", "semiconv_nd.precompile", "--dtype", "float64"],
-        env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
+        env={**os.environ, "PYTHONPATH": _pythonpath(PACKAGE.parent)},
         capture_output=True,
         text=True,
         timeout=600,

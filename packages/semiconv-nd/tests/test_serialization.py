@@ -6,6 +6,7 @@ import copy
 import multiprocessing
 import os
 import pickle
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,16 @@ SEMIFIELDS = {
     "user_select_anonymous": lambda: user_select(None),
     "user_subtract": user_subtract,
 }
+
+
+def _pythonpath(*dirs: Path) -> str:
+    """PYTHONPATH for a subprocess: ``dirs`` without site-packages directories.
+
+    An installed package's parent is site-packages, which must stay after the standard library
+    (a PyPI ``uuid`` module there would shadow the stdlib one if it came first).
+    """
+    sites = {Path(p).resolve() for p in site.getsitepackages()}
+    return os.pathsep.join(str(d) for d in dirs if Path(d).resolve() not in sites)
 
 
 @pytest.mark.parametrize("name", list(SEMIFIELDS))
@@ -78,7 +89,7 @@ def _new_process(tmp_path: Path, names: list[str]) -> None:
     expected = run(net)
     torch.save(net, tmp_path / "model.pt")
     torch.save(expected, tmp_path / "expected.pt")
-    env_path = f"{SRC}{os.pathsep}{TESTS}"
+    env_path = _pythonpath(SRC, TESTS)
     result = subprocess.run(
         [
             sys.executable,

@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from _timing import paired
 from torch import nn
 
 from e2_steerable import gspaces
@@ -52,25 +51,6 @@ from e2_steerable.nn import (
     ReLU,
     SequentialModule,
 )
-
-
-def paired(
-    ours: Callable[[], object], ref: Callable[[], object], repeats: int, warmup: int = 2
-) -> tuple[float, float, float]:
-    """Median times of ``ours`` and ``ref`` and the median of their per-round ratios."""
-    for _ in range(warmup):
-        ours()
-        ref()
-    t_o: list[float] = []
-    t_r: list[float] = []
-    for k in range(repeats):
-        pair = [(ours, t_o), (ref, t_r)]
-        for fn, samples in pair if k % 2 == 0 else pair[::-1]:
-            start = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - start)
-    ratios = [a / b for a, b in zip(t_o, t_r)]
-    return statistics.median(t_o), statistics.median(t_r), statistics.median(ratios)
 
 
 class PlainResidual(nn.Module):
@@ -218,7 +198,7 @@ def main() -> None:
         make = train_step if mode == "train" else eval_step
         ours = make(net, x, wrap)
         for name, ref in (("exported", exported), ("plain CNN", plain)):
-            t_o, t_r, ratio = paired(ours, make(ref, x, ident), repeats)
+            t_o, t_r, ratio = paired(ours, make(ref, x, ident), repeats, warmup=2)
             target = "<= 1.1" if (mode, name) == ("train", "exported") else "-"
             rows.append(
                 f"| {mode} | {name} | {1e3 * t_o:.1f} | {1e3 * t_r:.1f} | {ratio:.2f} | {target} |"

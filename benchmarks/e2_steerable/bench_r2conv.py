@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from _timing import paired
 
 from e2_steerable import gspaces
 from e2_steerable.nn import FieldType, GeometricTensor
@@ -52,25 +53,6 @@ def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> floa
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
-
-
-def paired(
-    ours: Callable[[], object], ref: Callable[[], object], repeats: int, warmup: int = 1
-) -> tuple[float, float, float]:
-    """Median times of ``ours`` and ``ref`` and the median of their per-round ratios."""
-    for _ in range(warmup):
-        ours()
-        ref()
-    t_o: list[float] = []
-    t_r: list[float] = []
-    for k in range(repeats):
-        pair = [(ours, t_o), (ref, t_r)]
-        for fn, samples in pair if k % 2 == 0 else pair[::-1]:
-            start = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - start)
-    ratios = [a / b for a, b in zip(t_o, t_r)]
-    return statistics.median(t_o), statistics.median(t_r), statistics.median(ratios)
 
 
 def _types(kind: str, fields: int):

@@ -16,10 +16,13 @@ build: ``constraints/torch-cpu.txt`` by default. Point ``TOOLKIT_CONSTRAINTS`` a
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nox
 
@@ -61,6 +64,29 @@ EXAMPLE_GROUPS = [*PACKAGES.values(), "integration"]
 MIN_VERSION_PINNED = ("torch", "numpy", "scipy", "numba")
 
 
+def _frees_its_venv(func: Callable[..., None]) -> Callable[..., None]:
+    """Delete the session's venv when it ends, unless nox was asked to reuse venvs.
+
+    Every venv holds its own torch (about 1 GB), so a full ``nox`` run would otherwise leave some
+    15 GB behind; nox recreates a venv at each run anyway unless ``-r``/``--reuse-venv`` is given,
+    in which case (or with ``TOOLKIT_KEEP_VENVS=1``) the venv stays for the next run.
+    """
+
+    @functools.wraps(func)
+    def run_then_free(session: nox.Session, *args: Any, **kwargs: Any) -> None:
+        try:
+            func(session, *args, **kwargs)
+        finally:
+            keep = (
+                os.environ.get("TOOLKIT_KEEP_VENVS") == "1" or session._runner.reuse_existing_venv()
+            )
+            location = getattr(session.virtualenv, "location", None)
+            if not keep and location and Path(location).is_dir():
+                shutil.rmtree(location, ignore_errors=True)
+
+    return run_then_free
+
+
 def _install(session: nox.Session, *args: str) -> None:
     """pip install with the torch constraints applied."""
     session.install("-c", str(CONSTRAINTS), *args)
@@ -80,6 +106,7 @@ def _requirement(package: str) -> str:
 @nox.session
 @nox.parametrize("device", DEVICES)
 @nox.parametrize("package", list(PACKAGES))
+@_frees_its_venv
 def tests(session: nox.Session, package: str, device: str) -> None:
     """Test one package in its own venv (only its own dependencies), on cpu or cuda."""
     if device == "cuda" and not HAS_GPU:
@@ -96,6 +123,7 @@ def tests(session: nox.Session, package: str, device: str) -> None:
 
 @nox.session(default=False)
 @nox.parametrize("package", list(PACKAGES))
+@_frees_its_venv
 def tests_slow(session: nox.Session, package: str) -> None:
     """The long-running tests (marked ``slow``) of one package."""
     _install(session, _requirement(package), *_test_group(package))
@@ -104,6 +132,7 @@ def tests_slow(session: nox.Session, package: str) -> None:
 
 
 @nox.session
+@_frees_its_venv
 def shared(session: nox.Session) -> None:
     """Tests (incl. hypothesis properties and doctests) of the shared padding/grid helper."""
     _install(session, "torch", "numpy", "pytest", "hypothesis")
@@ -125,6 +154,7 @@ def vendor_check(session: nox.Session) -> None:
 
 @nox.session
 @nox.parametrize("package", list(PACKAGES))
+@_frees_its_venv
 def build(session: nox.Session, package: str) -> None:
     """Build the sdist, then the wheel from that sdist, and check both."""
     session.install("build", "twine")
@@ -162,6 +192,7 @@ def _wheels(extras: dict[str, str] | None = None) -> list[str]:
 
 @nox.session(default=False)
 @nox.parametrize("package", list(PACKAGES))
+@_frees_its_venv
 def test_wheel(session: nox.Session, package: str) -> None:
     """Run a package's tests against its built wheel (``nox -s build`` first); used by releases."""
     wheel = next((DIST / package).glob("*.whl"), None)
@@ -181,6 +212,7 @@ def test_wheel(session: nox.Session, package: str) -> None:
 @nox.session(
     requires=[f"build(package='{package}')" for package in PACKAGES],
 )
+@_frees_its_venv
 def integration(session: nox.Session) -> None:
     """Install all four built wheels into one venv and run tests-integration/ on the CPU.
 
@@ -209,6 +241,7 @@ def integration(session: nox.Session) -> None:
 @nox.session(
     requires=[f"build(package='{package}')" for package in PACKAGES],
 )
+@_frees_its_venv
 def cuda_crosscheck(session: nox.Session) -> None:
     """CPU vs CUDA: the four-package model and each package's main op (skips without a GPU).
 
@@ -260,6 +293,7 @@ for name, pin in ast.literal_eval(sys.argv[1]).items():
 
 @nox.session(python="3.11", default=False)
 @nox.parametrize("package", list(PACKAGES))
+@_frees_its_venv
 def min_versions(session: nox.Session, package: str) -> None:
     """A package's CPU tests with the lowest torch, numpy, scipy and numba its pyproject allows.
 
@@ -286,6 +320,7 @@ def min_versions(session: nox.Session, package: str) -> None:
 
 
 @nox.session
+@_frees_its_venv
 def lint(session: nox.Session) -> None:
     """ruff (lint + format check) on everything; the workflows against GitHub's schema."""
     session.install("ruff", "check-jsonschema")
@@ -297,6 +332,7 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session
+@_frees_its_venv
 def typecheck(session: nox.Session) -> None:
     """mypy on e2_steerable (configured in its pyproject.toml), against its real dependencies."""
     _install(session, _requirement("e2-steerable"), "mypy")
@@ -309,6 +345,7 @@ def _install_all_packages(session: nox.Session) -> None:
 
 
 @nox.session
+@_frees_its_venv
 def docs(session: nox.Session) -> None:
     """Build the Sphinx site offline (nitpicky, warnings are errors) with its examples gallery.
 
@@ -354,6 +391,7 @@ def _scripts(
 
 
 @nox.session(default=False)
+@_frees_its_venv
 def examples(session: nox.Session) -> None:
     """The main job: run every package's examples and the four-package model on CPU.
 
@@ -382,6 +420,7 @@ def examples(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+@_frees_its_venv
 def bench(session: nox.Session) -> None:
     """Benchmarks: our code and the reference libraries side by side; markdown tables.
 

@@ -24,6 +24,12 @@ from e2_steerable.diffops import (
     monomial_stencils,
     rbf_fd_weights,
 )
+from e2_steerable.diffops.moments import (
+    derivative_moments,
+    grid_monomials,
+    laplacian_power_moments,
+    moments,
+)
 from e2_steerable.diffops.polynomials import rotated_power, transform_polynomial
 
 
@@ -166,6 +172,92 @@ def test_gaussian_e2cnn_mode_matches_rbf(rbf_lambdify: object) -> None:
             np.testing.assert_allclose(ours[j], ref, atol=1e-12)
 
 
+def _isotropy_defect(w: np.ndarray, pts: np.ndarray, alpha: tuple[int, int], deg: int) -> float:
+    """Distance of the degree-``deg`` moments of ``w`` from the multiples of the moments of
+    :math:`\\partial^\\alpha \\Delta^j` (relative to the moments' size)."""
+    monos = [m for m in grid_monomials(pts, deg) if sum(m) == deg]
+    if not monos:  # no moment of this degree on this grid
+        return 0.0
+    mom = moments(w, pts, monos)
+    j = (deg - sum(alpha)) // 2
+    v = laplacian_power_moments(alpha, j, monos)
+    if not np.any(v):
+        return float(np.abs(mom).max())
+    coeff = (mom @ v) / (v @ v)
+    return float(np.abs(mom - coeff * v).max() / max(1.0, np.abs(mom).max()))
+
+
+@pytest.mark.parametrize("k", [3, 5, 7])
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
+def test_isotropic_gauss_moments_are_exact_then_isotropic(k: int, sigma: float) -> None:
+    """The corrected stencils differentiate polynomials up to degree n + 1 exactly, and their
+    moments of degree n + 2 and n + 4 are those of a rotation-invariant operator."""
+    pts = grid.kernel_grid(k)
+    raw = DiscretizationArgs("gauss", sigma, isotropic=False)
+    iso = DiscretizationArgs("gauss", sigma)
+    assert iso.is_isotropic
+    assert not raw.is_isotropic
+    for n in range(k):
+        w = monomial_stencils(pts, n, iso)
+        monos = grid_monomials(pts, n + 1)
+        for j in range(n + 1):
+            alpha = (n - j, j)
+            exact = derivative_moments(alpha, monos)
+            tol = 1e-9 * (k // 2) ** (n + 1)  # moments of degree n + 1 reach (k // 2)^(n + 1)
+            np.testing.assert_allclose(moments(w[j], pts, monos), exact, atol=tol)
+            for extra in (2, 4):
+                defect = _isotropy_defect(w[j], pts, alpha, n + extra)
+                assert defect <= 1e-11 * (k // 2) ** (n + extra), (n, j, extra)
+    # the truncated Gaussian alone is neither (sigma = 2 on 5 x 5 loses a third of its mass)
+    if k == 5 and sigma == 2.0:
+        assert monomial_stencils(pts, 0, raw)[0].sum() < 0.7
+
+
+def test_isotropic_gauss_changes_truncated_stencils_only() -> None:
+    pts = grid.kernel_grid(17)
+    for n in range(3):  # a Gaussian of std 1 on 17 x 17 is hardly truncated: little to correct
+        raw = monomial_stencils(pts, n, DiscretizationArgs("gauss", 1.0, isotropic=False))
+        iso = monomial_stencils(pts, n, DiscretizationArgs("gauss", 1.0))
+        np.testing.assert_allclose(iso, raw, atol=1e-3 * np.abs(raw).max())
+    pts = grid.kernel_grid(5)  # on 5 x 5 it is: the correction is large
+    raw = monomial_stencils(pts, 2, DiscretizationArgs("gauss", 1.0, isotropic=False))
+    iso = monomial_stencils(pts, 2, DiscretizationArgs("gauss", 1.0))
+    assert np.abs(iso - raw).max() > 0.1 * np.abs(raw).max()
+
+
+def test_isotropic_gauss_e2cnn_mode_keeps_its_sign_and_scale() -> None:
+    """e2cnn's smoothing sigma is the std-mode sigma**2 / sqrt(2), with the factor
+    (-1)^n pi sigma**4; the corrected stencils keep that relation."""
+    pts = grid.kernel_grid(5)
+    sigma = 1.2
+    for n in range(5):
+        e2 = monomial_stencils(
+            pts, n, DiscretizationArgs("gauss", sigma, smoothing_mode="e2cnn", isotropic=True)
+        )
+        std = monomial_stencils(pts, n, DiscretizationArgs("gauss", sigma**2 / math.sqrt(2)))
+        np.testing.assert_allclose(e2, (-1) ** n * math.pi * sigma**4 * std, atol=1e-9)
+
+
+@pytest.mark.parametrize("k", [5, 7])
+@pytest.mark.parametrize("name", ["ga", "imq", "phs7"])
+def test_isotropic_rbffd_is_exact_two_degrees_further(k: int, name: str) -> None:
+    pts = grid.kernel_grid(k)
+    disc = DiscretizationArgs("rbffd", phi=name, isotropic=True)
+    for n in range(k):
+        if name == "phs7" and n >= 7:
+            continue
+        w = monomial_stencils(pts, n, disc)
+        monos = grid_monomials(pts, n + 2)
+        for j in range(n + 1):
+            exact = derivative_moments((n - j, j), monos)
+            tol = 1e-10 * (k // 2) ** (n + 2)
+            np.testing.assert_allclose(moments(w[j], pts, monos), exact, atol=tol)
+    # the shape parameter scales with the grid: a dilated grid gives the same stencils
+    w1 = monomial_stencils(pts, 2, disc)
+    w2 = monomial_stencils(2.0 * pts, 2, disc)
+    np.testing.assert_allclose(w2, w1 / 4.0, atol=1e-10)
+
+
 # ----------------------------------------------------------------------------- RBF-FD
 @pytest.fixture
 def rbf_lambdify(monkeypatch: pytest.MonkeyPatch) -> object:
@@ -286,11 +378,17 @@ def test_rbf_backend_matches_in_house(rbf_lambdify: object) -> None:
         ({"phi": "gaussian"}, "unknown RBF"),
         ({"smoothing_mode": "variance", "smoothing": 1.0}, "smoothing_mode"),
         ({"backend": "scipy"}, "backend"),
+        ({"isotropic": True}, "finite differences have no isotropic"),
+        ({"method": "rbffd", "backend": "rbf", "isotropic": True}, "backend 'numpy'"),
+        ({"method": "rbffd", "eps": 0.0}, "eps"),
+        ({"method": "rbffd", "eps": True}, "eps"),
     ],
 )
 def test_discretization_args_validation(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         DiscretizationArgs(**kwargs)
+    with pytest.raises(TypeError, match="isotropic: expected None or a bool"):
+        DiscretizationArgs("rbffd", isotropic="yes")  # type: ignore[arg-type]
 
 
 def test_keys_include_every_parameter() -> None:
@@ -300,7 +398,11 @@ def test_keys_include_every_parameter() -> None:
         DiscretizationArgs("gauss", 1.0),
         DiscretizationArgs("gauss", 1.5),
         DiscretizationArgs("gauss", 1.0, smoothing_mode="e2cnn"),
+        DiscretizationArgs("gauss", 1.0, isotropic=False),
+        DiscretizationArgs("gauss", 1.0, smoothing_mode="e2cnn", isotropic=True),
         DiscretizationArgs("rbffd"),
+        DiscretizationArgs("rbffd", isotropic=True),
+        DiscretizationArgs("rbffd", eps=0.5, isotropic=True),
         DiscretizationArgs("rbffd", phi="phs3"),
         DiscretizationArgs("rbffd", eps=2.0),
         DiscretizationArgs("rbffd", backend="rbf"),

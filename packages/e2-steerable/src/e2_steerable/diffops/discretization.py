@@ -6,9 +6,15 @@ Three methods, chosen by :class:`DiscretizationArgs`:
   each axis). ``x`` acts along the image columns (to the right) and ``y`` along the rows
   (upwards), matching the grid convention of the kernels, so the stencils are equivariant for
   reflections as well (e2cnn 0.2.3 builds them rotated by 90 degrees).
-* ``"gauss"``: derivatives of a Gaussian sampled on the grid (``smoothing`` > 0).
+* ``"gauss"``: derivatives of a Gaussian sampled on the grid (``smoothing`` > 0). With
+  ``isotropic`` (the default in the ``"std"`` smoothing mode) the truncated stencils are
+  corrected so that their low-order moments are exact and isotropic
+  (:func:`~e2_steerable.diffops.moments.isotropic_correction`).
 * ``"rbffd"``: RBF-FD weights (all grid points, polynomial augmentation), in-house by default or
-  from treverhines/RBF (``backend="rbf"``, the ``e2-steerable[rbf]`` extra).
+  from treverhines/RBF (``backend="rbf"``, the ``e2-steerable[rbf]`` extra). ``isotropic``
+  picks a flatter Gaussian (``eps = 0.5`` per grid spacing) and polynomials of two more degrees
+  than the derivative (at most ``s - 1`` for ``s`` points per axis) instead of e2cnn's
+  ``eps = 1`` and polynomials of the derivative's degree.
 
 Every stencil ``w`` acts by cross-correlation: :math:`\\sum_p w(p) f(x + p) \\approx (Df)(x)`.
 """
@@ -23,7 +29,8 @@ import numpy as np
 from e2_steerable.diffops import cache as _cache
 from e2_steerable.diffops.fd import fornberg_weights
 from e2_steerable.diffops.gauss import gaussian_derivative_stencils
-from e2_steerable.diffops.rbffd import get_rbf, rbf_fd_weights
+from e2_steerable.diffops.moments import grid_monomials, isotropic_correction
+from e2_steerable.diffops.rbffd import get_rbf, max_poly_order, rbf_fd_weights
 
 __all__ = ["DiscretizationArgs", "monomial_stencils"]
 
@@ -50,7 +57,16 @@ class DiscretizationArgs:
             opposite sign).
         backend: ``"numpy"`` (default, in-house RBF-FD) or ``"rbf"`` (treverhines/RBF, which
             gives e2cnn's ``rbffd`` stencils exactly; install ``e2-steerable[rbf]``).
-        eps: shape parameter of the RBF for ``"rbffd"`` (default 1, as in e2cnn).
+        eps: shape parameter of the RBF for ``"rbffd"`` (default: 1 as in e2cnn, or 0.5 divided
+            by the grid spacing when ``isotropic``).
+        isotropic: make the stencils closer to rotation invariant where e2cnn's are not
+            (``None``: on for ``"gauss"`` in the ``"std"`` mode, off otherwise, which keeps
+            e2cnn's stencils). ``"gauss"``: correct the truncated Gaussian derivatives of order
+            ``n`` so that their moments of degree up to ``n + 1`` are exact and those of degree
+            ``n + 2`` to ``n + 4`` isotropic
+            (:func:`~e2_steerable.diffops.moments.isotropic_correction`).
+            ``"rbffd"``: a flatter RBF (see ``eps``) and polynomials up to two degrees beyond
+            the derivative. Not available for ``"fd"``.
 
     Example:
         >>> DiscretizationArgs("gauss", smoothing=1.0).method
@@ -63,7 +79,8 @@ class DiscretizationArgs:
     phi: str = "ga"
     smoothing_mode: str = "std"
     backend: str = "numpy"
-    eps: float = 1.0
+    eps: float | None = None
+    isotropic: bool | None = None
 
     def __post_init__(self) -> None:
         if self.method not in _METHODS:
@@ -87,18 +104,49 @@ class DiscretizationArgs:
         if self.backend not in _BACKENDS:
             raise ValueError(f"backend: expected one of {_BACKENDS}, got {self.backend!r}")
         get_rbf(self.phi)  # validates the name
-        if not (isinstance(self.eps, (int, float)) and math.isfinite(self.eps) and self.eps > 0):
-            raise ValueError(f"eps: expected a positive shape parameter, got {self.eps!r}")
+        if self.eps is not None and not (
+            isinstance(self.eps, (int, float))
+            and not isinstance(self.eps, bool)
+            and math.isfinite(self.eps)
+            and self.eps > 0
+        ):
+            raise ValueError(f"eps: expected None or a positive shape parameter, got {self.eps!r}")
+        if self.isotropic is not None and not isinstance(self.isotropic, bool):
+            raise TypeError(
+                f"isotropic: expected None or a bool, got {type(self.isotropic).__name__}"
+            )
+        if self.isotropic and self.method == "rbffd" and self.backend != "numpy":
+            raise ValueError(
+                "isotropic: the isotropic RBF-FD stencils need backend 'numpy' (treverhines/RBF "
+                "cannot augment with the monomials that a grid tells apart)"
+            )
+        if self.isotropic and self.method == "fd":
+            raise ValueError(
+                "isotropic: finite differences have no isotropic variant; use smoothing "
+                "(method 'gauss') or RBF-FD (method 'rbffd') with isotropic=True"
+            )
         if self.angle_offset is not None and not math.isfinite(float(self.angle_offset)):
             raise ValueError(f"angle_offset: expected a finite angle, got {self.angle_offset!r}")
+
+    @property
+    def is_isotropic(self) -> bool:
+        """Whether the isotropic variant is used (``isotropic`` with its default resolved)."""
+        if self.isotropic is not None:
+            return self.isotropic
+        return self.method == "gauss" and self.smoothing_mode == "std"
 
     def stencil_key(self) -> tuple:
         """Every parameter the stencils depend on (``angle_offset`` acts on the operators)."""
         if self.method == "fd":
             return ("fd",)
         if self.method == "gauss":
-            return ("gauss", float(self.smoothing), self.smoothing_mode)  # type: ignore[arg-type]
-        return ("rbffd", self.phi, float(self.eps), self.backend)
+            sigma = float(self.smoothing)  # type: ignore[arg-type]
+            return ("gauss", sigma, self.smoothing_mode, self.is_isotropic)
+        if self.eps is not None:
+            eps: float | str = float(self.eps)
+        else:
+            eps = "per-spacing" if self.is_isotropic else 1.0
+        return ("rbffd", self.phi, eps, self.backend, self.is_isotropic)
 
     def key(self) -> tuple:
         """Every parameter of the discretisation (for caching sampled bases)."""
@@ -163,15 +211,40 @@ def _fd_stencils(points: np.ndarray, degree: int) -> np.ndarray:
 def _gauss_stencils(points: np.ndarray, degree: int, disc: DiscretizationArgs) -> np.ndarray:
     sigma = float(disc.smoothing)  # type: ignore[arg-type]
     if disc.smoothing_mode == "e2cnn":
-        return gaussian_derivative_stencils(points, degree, 1.0 / sigma**2, False, 1.0)
-    eps = 1.0 / (sigma * math.sqrt(2.0))
-    return gaussian_derivative_stencils(points, degree, eps, True, (-1.0) ** degree)
+        eps = 1.0 / sigma**2
+        # the unnormalised derivative of the Gaussian: -1^n pi / eps^2 times the std-mode stencil
+        scale = (-1.0) ** degree * math.pi / eps**2
+        out = gaussian_derivative_stencils(points, degree, eps, False, 1.0)
+    else:
+        eps = 1.0 / (sigma * math.sqrt(2.0))
+        scale = 1.0
+        out = gaussian_derivative_stencils(points, degree, eps, True, (-1.0) ** degree)
+    if disc.is_isotropic:
+        # envelope: the Gaussian squared, so the correction stays where the Gaussian lives
+        envelope = np.exp(-2.0 * eps**2 * np.einsum("pi,pi->p", points, points))
+        out = isotropic_correction(out, points, degree, envelope, scale=scale)
+    return out
+
+
+def _grid_spacing(points: np.ndarray) -> float:
+    steps = [np.diff(np.unique(points[:, i])) for i in range(2)]
+    positive = np.concatenate(steps)
+    return float(positive.min()) if positive.size else 1.0
 
 
 def _rbffd_stencils(points: np.ndarray, degree: int, disc: DiscretizationArgs) -> np.ndarray:
     diffs = [(degree - k, k) for k in range(degree + 1)]
-    if disc.backend == "numpy":
-        return rbf_fd_weights(points, diffs, phi=disc.phi, eps=disc.eps)
+    eps = 1.0 if disc.eps is None else float(disc.eps)
+    if not disc.is_isotropic:
+        if disc.backend == "numpy":
+            return rbf_fd_weights(points, diffs, phi=disc.phi, eps=eps)
+    else:
+        if disc.eps is None:
+            eps = 0.5 / _grid_spacing(points)
+        monos = grid_monomials(points, degree + 2)
+        if len(monos) > points.shape[0]:  # off-grid point sets: total degree only
+            monos = grid_monomials(points, max(degree, max_poly_order(points.shape[0])))
+        return rbf_fd_weights(points, diffs, phi=disc.phi, eps=eps, monomials=monos)
     try:
         from rbf.pde.fd import weight_matrix
     except ImportError as err:  # pragma: no cover - depends on the environment
@@ -181,7 +254,7 @@ def _rbffd_stencils(points: np.ndarray, degree: int, disc: DiscretizationArgs) -
     target = np.zeros((1, 2))
     rows = [
         weight_matrix(
-            target, points, points.shape[0], [list(d)], [1.0], phi=disc.phi, eps=disc.eps
+            target, points, points.shape[0], [list(d)], [1.0], phi=disc.phi, eps=eps
         ).toarray()[0]
         for d in diffs
     ]

@@ -287,6 +287,7 @@ def rbf_fd_weights(
     phi: str = "ga",
     eps: float = 1.0,
     order: int | None = None,
+    monomials: list[tuple[int, int]] | None = None,
 ) -> np.ndarray:
     """RBF-FD weights at the origin for each derivative in ``diffs`` (one row each).
 
@@ -297,6 +298,8 @@ def rbf_fd_weights(
         eps: its shape parameter.
         order: degree of the polynomial augmentation (default: the largest total derivative
             order in ``diffs``, capped by ``max_poly_order``).
+        monomials: the exponents ``(a, b)`` of the augmenting monomials :math:`x^a y^b`
+            (instead of all those of total degree ``<= order``).
 
     Returns:
         float64 array ``(len(diffs), P)``.
@@ -317,12 +320,20 @@ def rbf_fd_weights(
     cap = max_poly_order(p)
     if order is None:
         order = min(max(a + b for a, b in diffs), cap)
-    if order > cap:
+    if monomials is not None:
+        powers = [(int(a), int(b)) for a, b in monomials]
+        if len(powers) > p:
+            raise ValueError(
+                f"monomials: {len(powers)} augmenting monomials need as many points, the stencil "
+                f"has {p}"
+            )
+    elif order > cap:
         raise ValueError(
             f"order: polynomial order {order} needs {(order + 1) * (order + 2) // 2} points, the "
             f"stencil has {p}"
         )
-    powers = [(i - j, j) for i in range(order + 1) for j in range(i + 1)]
+    else:
+        powers = [(i - j, j) for i in range(order + 1) for j in range(i + 1)]
     diff_pts = pts[:, None, :] - pts[None, :, :]
     a_mat = rbf(diff_pts.reshape(-1, 2), eps).reshape(p, p)
     mono = np.stack([pts[:, 0] ** i * pts[:, 1] ** j for i, j in powers], axis=1)

@@ -474,28 +474,79 @@ def test_default_cache_dir_is_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 _WRITER = """
+import pathlib
 import sys
+import time
 import numpy as np
 from e2_steerable.diffops import cache
-tag = sys.argv[1]
-for i in range(20):
+tag, target, lock = sys.argv[1:4]
+if lock == "exclusive-file":
+    cache._fcntl = None  # the portable fallback lock
+folder = pathlib.Path(target).parent
+(folder / f"{tag}.ready").touch()
+deadline = time.monotonic() + 60
+while len(list(folder.glob("*.ready"))) < 3 and time.monotonic() < deadline:
+    time.sleep(0.001)  # start storing together
+for i in range(15):
     cache.remember(f"{tag}-{i}", np.full(50, float(i)))
-    cache.store_cache(sys.argv[2])
+    cache.store_cache(target)
 """
 
 
-def test_cache_is_safe_with_several_processes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "lock",
+    [
+        pytest.param("flock", marks=pytest.mark.skipif(os.name != "posix", reason="POSIX only")),
+        "exclusive-file",
+    ],
+)
+def test_concurrent_stores_keep_every_entry(tmp_path: Path, lock: str) -> None:
+    """Three processes store different entries into one file at once: all of them end up there
+    (each store re-reads and merges the file under the writer lock)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(Path(diffops.__file__).parents[2]), *sys.path])
     target = tmp_path / "shared.npz"
     procs = [
-        subprocess.Popen([sys.executable, "-c", _WRITER, tag, str(target)], env=env)
+        subprocess.Popen([sys.executable, "-c", _WRITER, tag, str(target), lock], env=env)
         for tag in ("a", "b", "c")
     ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     with np.load(target, allow_pickle=False) as data:
-        keys = set(data.files)
-    # every writer's final store merged what was on disk: the last one holds all of its own
-    # entries and the file is always complete
-    assert any({f"{t}-{i}" for i in range(20)} <= keys for t in "abc")
+        assert set(data.files) == {f"{t}-{i}" for t in "abc" for i in range(15)}
+        np.testing.assert_array_equal(data["b-7"], np.full(50, 7.0))
     assert not list(tmp_path.glob(".diffops-*"))  # no temporary files left behind
+    if lock == "exclusive-file":
+        assert not (tmp_path / "shared.npz.lock").exists()
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_store_waits_for_the_lock_then_times_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fallback: bool
+) -> None:
+    if fallback:
+        monkeypatch.setattr(diffops.cache, "_fcntl", None)
+    elif diffops.cache._fcntl is None:
+        pytest.skip("no fcntl on this platform")
+    monkeypatch.setattr(diffops.cache, "_STENCILS", {})
+    target = tmp_path / "c.npz"
+    busy = pytest.raises(TimeoutError, match=r"timeout: could not lock .*c\.npz\.lock")
+    with diffops.cache._locked(target, 1.0), busy:  # another writer holds the lock
+        diffops.store_cache(target, timeout=0.05)
+    assert diffops.store_cache(target, timeout=0.05) == target  # free again
+    with pytest.raises(ValueError, match="timeout"):
+        diffops.store_cache(target, timeout=-1.0)
+
+
+def test_fallback_lock_left_by_a_dead_writer_is_taken_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(diffops.cache, "_fcntl", None)
+    monkeypatch.setattr(diffops.cache, "_STENCILS", {"k": np.zeros(3)})
+    target = tmp_path / "c.npz"
+    lock = tmp_path / "c.npz.lock"
+    lock.write_bytes(b"")
+    old = lock.stat().st_mtime - 2 * diffops.cache._STALE_LOCK_S
+    os.utime(lock, (old, old))
+    diffops.store_cache(target, timeout=1.0)
+    assert diffops.load_cache(target) == 1
+    assert not lock.exists()

@@ -16,7 +16,9 @@ relative L2 error of ``pdo(rotate(x)) - rotate(pdo(x))`` on the central disk (ra
 the 65x65 image) of white noise smoothed with a Gaussian of std 2 (target <= 2.5 % for C8;
 e2cnn's finite differences are the reference row). ``floor`` rows use the same weights with a
 21x21 Gaussian-derivative stencil, which is hardly truncated: what is left there is the error of
-rotating the input by interpolation, so the rest of a row's error is the stencil's anisotropy.
+rotating the input by interpolation, so the rest of a row's error is the stencil's anisotropy
+(for sigma < 1 the sampled derivatives of order 4 and more alias, so the sigma=0.75 "floor" at
+k=5/7 is that aliasing, not a floor).
 
 Usage::
 

@@ -5,7 +5,8 @@ The PDO bases solve the same constraint as the steerable kernels, with polynomia
 Laplacian. :class:`~e2_steerable.nn.R2Diffop` uses them through
 ``gspace.build_diffop_basis``. Three discretisations (:class:`DiscretizationArgs`): finite
 differences (default), Gaussian derivatives (``smoothing``) and RBF-FD (in-house; treverhines/RBF
-as an optional backend). Stencils are cached in memory; :func:`load_cache` and
+as an optional backend), the last two with an isotropic variant (:func:`isotropic_correction`).
+Stencils are cached in memory; :func:`load_cache` and
 :func:`store_cache` keep them on disk between runs (see :func:`set_cache_dir`).
 
 Example:
@@ -43,6 +44,7 @@ from e2_steerable.diffops.fd import (
     required_points,
     symmetric_points,
 )
+from e2_steerable.diffops.moments import grid_monomials, isotropic_correction
 from e2_steerable.diffops.polynomials import (
     display_diffop,
     homogenized_cheby,
@@ -82,8 +84,10 @@ __all__ = [
     "display_diffop",
     "fornberg_weights",
     "get_rbf",
+    "grid_monomials",
     "guaranteed_accuracy",
     "homogenized_cheby",
+    "isotropic_correction",
     "laplacian_power",
     "largest_possible_order",
     "load_cache",

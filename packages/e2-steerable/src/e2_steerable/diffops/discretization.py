@@ -9,7 +9,7 @@ Three methods, chosen by :class:`DiscretizationArgs`:
 * ``"gauss"``: derivatives of a Gaussian sampled on the grid (``smoothing`` > 0). With
   ``isotropic`` (the default in the ``"std"`` smoothing mode) the truncated stencils are
   corrected so that their low-order moments are exact and isotropic
-  (:func:`~e2_steerable.diffops.moments.isotropic_correction`).
+  (:func:`~e2_steerable.diffops.isotropic_correction`).
 * ``"rbffd"``: RBF-FD weights (all grid points, polynomial augmentation), in-house by default or
   from treverhines/RBF (``backend="rbf"``, the ``e2-steerable[rbf]`` extra). ``isotropic``
   picks a flatter Gaussian (``eps = 0.5`` per grid spacing) and polynomials of two more degrees
@@ -64,7 +64,7 @@ class DiscretizationArgs:
             e2cnn's stencils). ``"gauss"``: correct the truncated Gaussian derivatives of order
             ``n`` so that their moments of degree up to ``n + 1`` are exact and those of degree
             ``n + 2`` to ``n + 4`` isotropic
-            (:func:`~e2_steerable.diffops.moments.isotropic_correction`).
+            (:func:`~e2_steerable.diffops.isotropic_correction`).
             ``"rbffd"``: a flatter RBF (see ``eps``) and polynomials up to two degrees beyond
             the derivative. Not available for ``"fd"``.
 

@@ -120,18 +120,19 @@ class R2Diffop(SteerableConv2dBase):
       the Gaussian is :math:`e^{-\lVert p \rVert^2/\sigma^4}` (standard deviation
       :math:`\sigma^2/\sqrt 2`, not :math:`\sigma`). ``kernel_size / 4`` is a sensible ``sigma``.
       A Gaussian cut off by the kernel is not isotropic (e2cnn's stencils, and ``isotropic=False``,
-      are off by 5-50 % under a 45 degree rotation at ``kernel_size=5``); ``isotropic=True``, the
-      default in the ``"std"`` mode, corrects the stencils so that their low-order moments are
-      exact and isotropic (1-2.5 %, like finite differences). Where the kernel truncates much of
+      are off by 4-56 % under a 45 degree rotation at ``kernel_size=5`` for ``sigma`` 0.7-1.25);
+      ``isotropic=True``, the default in the ``"std"`` mode, corrects the stencils so that their
+      low-order moments are exact and isotropic (0.3-1.7 % for ``sigma`` 0.75-1.25, 2.2-2.8 % for
+      2; finite differences: 1.7-2 %). Where the kernel truncates much of
       the Gaussian (``sigma`` above about ``kernel_size / 3``) the effective smoothing is then
       narrower than ``sigma``: use a larger ``kernel_size`` for wide smoothing;
     * ``rbffd=True``: RBF-FD on all kernel points with the RBF ``radial_basis_function`` (any
       treverhines/RBF name, e.g. ``'ga'``, ``'phs3'``, ``'imq'``), in-house
       (``rbffd_backend="numpy"``) or with treverhines/RBF (``"rbf"``, the ``e2-steerable[rbf]``
       extra). The default reproduces e2cnn (shape parameter 1, polynomials of the derivative's
-      degree: 3-5 % under 45 degrees for ``'ga'`` at ``kernel_size=5``); ``isotropic=True`` uses
-      a flatter RBF (shape parameter 0.5 per grid spacing) and two more polynomial degrees
-      (1-1.5 %).
+      degree: 3.3-4.9 % under 45 degrees for ``'ga'`` at ``kernel_size=5``); ``isotropic=True``
+      uses a flatter RBF (shape parameter 0.5 per grid spacing) and two more polynomial degrees
+      (1.7-2.1 %; 0.6-1.1 % at ``kernel_size=7``).
 
     Args:
         in_type: the type of the input field.

@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -187,6 +188,7 @@ def _isotropy_defect(w: np.ndarray, pts: np.ndarray, alpha: tuple[int, int], deg
     return float(np.abs(mom - coeff * v).max() / max(1.0, np.abs(mom).max()))
 
 
+@pytest.mark.filterwarnings("ignore::e2_steerable.diffops.SmoothingTruncationWarning")
 @pytest.mark.parametrize("k", [3, 5, 7])
 @pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
 def test_isotropic_gauss_moments_are_exact_then_isotropic(k: int, sigma: float) -> None:
@@ -223,6 +225,17 @@ def test_isotropic_gauss_changes_truncated_stencils_only() -> None:
     raw = monomial_stencils(pts, 2, DiscretizationArgs("gauss", 1.0, isotropic=False))
     iso = monomial_stencils(pts, 2, DiscretizationArgs("gauss", 1.0))
     assert np.abs(iso - raw).max() > 0.1 * np.abs(raw).max()
+
+
+def test_smoothing_wider_than_the_kernel_warns() -> None:
+    pts = grid.kernel_grid(3, 2)  # radius 2 px
+    with pytest.warns(diffops.SmoothingTruncationWarning, match=r"std 2\.5 px.*radius 2 px"):
+        monomial_stencils(pts, 1, DiscretizationArgs("gauss", 2.5))
+    with pytest.warns(diffops.SmoothingTruncationWarning, match="kernel_size of 9"):
+        monomial_stencils(pts, 1, DiscretizationArgs("gauss", 2.5, isotropic=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monomial_stencils(pts, 1, DiscretizationArgs("gauss", 2.0))  # radius = std: fine
 
 
 def test_isotropic_gauss_e2cnn_mode_keeps_its_sign_and_scale() -> None:

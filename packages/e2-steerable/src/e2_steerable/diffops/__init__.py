@@ -36,7 +36,11 @@ from e2_steerable.diffops.cache import (
     set_cache_dir,
     store_cache,
 )
-from e2_steerable.diffops.discretization import DiscretizationArgs, monomial_stencils
+from e2_steerable.diffops.discretization import (
+    DiscretizationArgs,
+    SmoothingTruncationWarning,
+    monomial_stencils,
+)
 from e2_steerable.diffops.fd import (
     fornberg_weights,
     guaranteed_accuracy,
@@ -70,6 +74,7 @@ __all__ = [
     "LaplaceProfile",
     "OrderFilter",
     "RadialFunction",
+    "SmoothingTruncationWarning",
     "SteerableDiffopBasis",
     "TensorBasis",
     "cache_dir",

@@ -22,6 +22,7 @@ Every stencil ``w`` acts by cross-correlation: :math:`\\sum_p w(p) f(x + p) \\ap
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,18 @@ from e2_steerable.diffops.gauss import gaussian_derivative_stencils
 from e2_steerable.diffops.moments import grid_monomials, isotropic_correction
 from e2_steerable.diffops.rbffd import get_rbf, max_poly_order, rbf_fd_weights
 
-__all__ = ["DiscretizationArgs", "monomial_stencils"]
+__all__ = ["DiscretizationArgs", "SmoothingTruncationWarning", "monomial_stencils"]
+
+
+class SmoothingTruncationWarning(UserWarning):
+    """The Gaussian of ``smoothing`` is wider than the kernel, which cuts it off.
+
+    With the isotropic correction the stencils stay close to rotation invariant but smooth less
+    than asked; without it they are far from isotropic. Make it an error with
+    ``warnings.simplefilter("error", SmoothingTruncationWarning)``, or silence it with
+    ``"ignore"``.
+    """
+
 
 _METHODS = ("fd", "gauss", "rbffd")
 _SMOOTHING_MODES = ("std", "e2cnn")
@@ -219,11 +231,32 @@ def _gauss_stencils(points: np.ndarray, degree: int, disc: DiscretizationArgs) -
         eps = 1.0 / (sigma * math.sqrt(2.0))
         scale = 1.0
         out = gaussian_derivative_stencils(points, degree, eps, True, (-1.0) ** degree)
+    _warn_if_truncated(points, 1.0 / (eps * math.sqrt(2.0)), disc)
     if disc.is_isotropic:
         # envelope: the Gaussian squared, so the correction stays where the Gaussian lives
         envelope = np.exp(-2.0 * eps**2 * np.einsum("pi,pi->p", points, points))
         out = isotropic_correction(out, points, degree, envelope, scale=scale)
     return out
+
+
+def _warn_if_truncated(points: np.ndarray, std: float, disc: DiscretizationArgs) -> None:
+    radius = float(np.abs(points).max(initial=0.0))
+    if radius >= std:
+        return
+    spacing = _grid_spacing(points)
+    needed = 2 * math.ceil(3.0 * std / spacing) + 1
+    effect = (
+        "the isotropic correction keeps them rotation invariant, but they smooth less than asked"
+        if disc.is_isotropic
+        else "they are far from rotation invariant (isotropic=True corrects that)"
+    )
+    warnings.warn(
+        f"smoothing: the Gaussian (std {std:.3g} px) is wider than the kernel (radius "
+        f"{radius:g} px), which cuts it off: {effect}; a kernel_size of {needed} (radius three "
+        "std) holds it",
+        SmoothingTruncationWarning,
+        stacklevel=2,
+    )
 
 
 def _grid_spacing(points: np.ndarray) -> float:

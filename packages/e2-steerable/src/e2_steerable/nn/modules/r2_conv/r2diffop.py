@@ -174,6 +174,8 @@ class R2Diffop(SteerableConv2dBase):
     Warns:
         UserWarning: when ``kernel_size`` and ``accuracy`` leave a maximum order below 2 (e.g.
             ``kernel_size=2``): the basis then holds only low-order operators.
+        e2_steerable.diffops.SmoothingTruncationWarning: when the Gaussian of ``smoothing`` is
+            wider than the kernel (its standard deviation exceeds the kernel's radius).
 
     Shape:
         - Input: :math:`(B, C_\text{in}, H, W)` as a GeometricTensor of type ``in_type``.

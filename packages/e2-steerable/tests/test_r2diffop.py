@@ -69,12 +69,16 @@ def test_exact_equivariance(space: str, method: str) -> None:
         assert (torch.linalg.norm(lhs - rhs) / torch.linalg.norm(y)).item() <= 1e-6, g
 
 
-@pytest.mark.parametrize("axis", [0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4])
-def test_flip_axes(axis: float) -> None:
+@pytest.mark.parametrize(
+    ("axis", "method"),
+    [(a, "fd") for a in (0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)]
+    + [(np.pi / 4, "gauss"), (3 * np.pi / 4, "rbffd-isotropic")],
+)
+def test_flip_axes(axis: float, method: str) -> None:
     gs = gspaces.Flip2dOnR2(axis=axis)
     ft = nn.FieldType(gs, [gs.regular_repr] * 2)
     assert is_exact_element(gs, 1)
-    pdo = nn.R2Diffop(ft, ft, kernel_size=5).eval()
+    pdo = nn.R2Diffop(ft, ft, kernel_size=5, **METHODS[method]).eval()
     x = torch.randn(1, ft.size, 11, 11)
     y = pdo(nn.GeometricTensor(x, ft)).tensor
     gx = torch.as_tensor(gs.featurefield_action(x, ft.representation, 1))

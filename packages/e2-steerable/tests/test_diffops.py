@@ -227,6 +227,34 @@ def test_isotropic_gauss_changes_truncated_stencils_only() -> None:
     assert np.abs(iso - raw).max() > 0.1 * np.abs(raw).max()
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    k=st.sampled_from([3, 5]),
+    data=st.data(),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_isotropic_correction_properties(k: int, data: st.DataObject, seed: int) -> None:
+    """For any stencils and symmetric envelope: constraints met, idempotent, and commuting with
+    the diagonal reflection x <-> y (which maps d_x^(n-j) d_y^j to d_x^j d_y^(n-j))."""
+    n = data.draw(st.integers(0, k - 1))
+    rng = np.random.default_rng(seed)
+    pts = grid.kernel_grid(k)
+    w0 = rng.normal(size=(n + 1, pts.shape[0]))
+    width = data.draw(st.floats(0.5, 3.0))
+    env = np.exp(-(pts**2).sum(1) / width**2)
+    w = diffops.isotropic_correction(w0, pts, n, env)
+    monos = grid_monomials(pts, n + 1)
+    for j in range(n + 1):
+        exact = derivative_moments((n - j, j), monos)
+        np.testing.assert_allclose(moments(w[j], pts, monos), exact, atol=1e-8)
+        for extra in (2, 4):
+            assert _isotropy_defect(w[j], pts, (n - j, j), n + extra) <= 1e-8
+    np.testing.assert_allclose(diffops.isotropic_correction(w, pts, n, env), w, atol=1e-9)
+    swap = np.array([int(np.flatnonzero((pts == p[::-1]).all(1))[0]) for p in pts])
+    swapped = diffops.isotropic_correction(w0[::-1][:, swap], pts, n, env)
+    np.testing.assert_allclose(swapped, w[::-1][:, swap], atol=1e-9)
+
+
 def test_smoothing_wider_than_the_kernel_warns() -> None:
     pts = grid.kernel_grid(3, 2)  # radius 2 px
     with pytest.warns(diffops.SmoothingTruncationWarning, match=r"std 2\.5 px.*radius 2 px"):

@@ -34,7 +34,6 @@ from ._batch import NO_POINTS, records
 from ._cpu_values import _all_finite, _values
 from ._jit import kernel
 from ._metrics import MATRIX, distance_matrix, unit_scaled
-from ._sort import stable_argsort
 
 __all__ = [
     "collapse_stack",
@@ -45,115 +44,65 @@ __all__ = [
 ]
 
 
-@kernel
-def _enclosing_radius(dist: np.ndarray) -> float:
-    """``min_i max_j dist[i, j]``: from there on the Vietoris-Rips complex is a cone."""
-    n = dist.shape[0]
-    best = np.inf
-    for i in range(n):
-        far = 0.0
-        row = dist[i]
-        for j in range(n):
-            if row[j] > far:
-                far = row[j]
-        if far < best:
-            best = far
-    return best
+#: the value of an absent edge inside the kernel (finite, so that masks can multiply it)
+ABSENT = np.finfo(np.float64).max
 
 
-@kernel
-def _find_dominator(cur: np.ndarray, near: np.ndarray, n_near: int, time: float) -> int:
-    """A vertex of ``near[:n_near]`` adjacent at ``time`` to all the others there, else -1."""
-    for a in range(n_near):
-        c = near[a]
-        row = cur[c]
-        ok = True
-        for b in range(n_near):
-            if b != a and row[near[b]] > time:
-                ok = False
-                break
-        if ok:
-            return c
-    return -1
+@kernel(fastmath={"nnan", "nsz", "reassoc"})  # inputs are NaN-free; reductions are min/max only
+def _collapse(cur: np.ndarray, src: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray) -> None:
+    """Collapse the filtration of the edges ``(edge_u[e], edge_v[e])``, longest first, in place.
 
-
-@kernel
-def _collapse_one(dist: np.ndarray, cap: float, cur: np.ndarray, src: np.ndarray) -> None:
-    """Collapse the filtration of the edges of ``dist`` of length <= ``cap`` (in place).
-
-    On return ``cur[u, v]`` is the value of the edge ``{u, v}`` in the collapsed filtration
-    (``inf``: removed or longer than ``cap``; the diagonal is 0) and ``src[u, v]`` the input edge
-    ``hi * n + lo`` (``hi > lo``) whose length it is (``-1`` where ``cur`` is ``inf``).
+    On entry ``cur`` holds the length of every edge of the filtration and ``ABSENT`` elsewhere
+    (0 on the diagonal) and ``src[u, v]`` is ``hi * n + lo`` (``hi > lo``) for those edges. On
+    return ``cur[u, v]`` is the value of ``{u, v}`` in the collapsed filtration (``ABSENT``:
+    removed) and ``src[u, v]`` the input edge whose length it is (``-1`` where ``cur`` is
+    ``inf``). One kernel without helpers: its compile time is a product metric.
     """
-    n = dist.shape[0]
-    m = 0
-    for i in range(n):
-        for j in range(i):
-            if dist[i, j] <= cap:
-                m += 1
-    eu = np.empty(m, dtype=np.int64)
-    ev = np.empty(m, dtype=np.int64)
-    neg = np.empty(m)
-    k = 0
-    for i in range(n):
-        cur[i, i] = 0.0
-        src[i, i] = -1
-        for j in range(i):
-            d = dist[i, j]
-            if d <= cap:
-                eu[k] = i
-                ev[k] = j
-                neg[k] = -d
-                k += 1
-                cur[i, j] = d
-                cur[j, i] = d
-                src[i, j] = i * n + j
-                src[j, i] = i * n + j
-            else:
-                cur[i, j] = np.inf
-                cur[j, i] = np.inf
-                src[i, j] = -1
-                src[j, i] = -1
-    order = stable_argsort(neg)  # longest first
+    n = cur.shape[0]
     near = np.empty(n, dtype=np.int64)  # common neighbours at the current time
     later = np.empty(n, dtype=np.int64)  # common neighbours that join after it
     later_f = np.empty(n)
     joins = np.empty(n)  # when each vertex becomes a common neighbour
-    for e in order:
-        u = eu[e]
-        v = ev[e]
+    for e in range(edge_u.shape[0]):
+        u = edge_u[e]
+        v = edge_v[e]
         start = cur[u, v]
         time = start
         row_u = cur[u]
         row_v = cur[v]
+        # fast path: the closest common neighbour c usually dominates, often for ever
         for w in range(n):
             joins[w] = max(row_u[w], row_v[w])
-        joins[u] = np.inf
-        joins[v] = np.inf
-        # fast path: the closest common neighbour usually dominates, until it is dead
-        c = np.argmin(joins)
-        if joins[c] > time:
+        joins[u] = ABSENT
+        joins[v] = ABSENT
+        c = 0
+        closest = joins[0]
+        for w in range(1, n):
+            if joins[w] < closest:
+                closest = joins[w]
+                c = w
+        if closest > time:
             continue  # no common neighbour: not dominated, the edge stays
         row_c = cur[c]
-        dominates = True
-        fail = np.inf
+        bad = 0
+        for w in range(n):  # c dominates at `time`: it is adjacent to the neighbours there
+            bad += (joins[w] <= time) & (row_c[w] > time)
+        dominates = bad == 0
+        # c dominates until a neighbour joins at f that c is not adjacent to by f (branch-free
+        # select, so that the loop vectorises; ABSENT is finite, so the product is never NaN)
+        fail = ABSENT
         for w in range(n):
             f = joins[w]
-            x = row_c[w]
-            if f <= time:
-                if x > time:
-                    dominates = False
-                    break
-            elif x > f and f < fail:
-                fail = f
-        if dominates and fail == np.inf:
-            cur[u, v] = np.inf
-            cur[v, u] = np.inf
+            later_than = np.float64((row_c[w] > f) & (f > time))
+            fail = min(fail, later_than * f + (1.0 - later_than) * ABSENT)
+        if dominates and fail == ABSENT:
+            cur[u, v] = ABSENT
+            cur[v, u] = ABSENT
             src[u, v] = -1
             src[v, u] = -1
             continue
         if dominates:
-            time = fail  # dominated until then: the general search goes on from there
+            time = fail
         n_near = 0
         n_later = 0
         for w in range(n):
@@ -161,23 +110,32 @@ def _collapse_one(dist: np.ndarray, cap: float, cur: np.ndarray, src: np.ndarray
             if f <= time:
                 near[n_near] = w
                 n_near += 1
-            elif f < np.inf:
+            elif f < ABSENT:
                 later[n_later] = w
                 later_f[n_later] = f
                 n_later += 1
         dead = False
         while True:
-            c = _find_dominator(cur, near, n_near, time)
+            c = -1  # a vertex of `near` adjacent at `time` to all the others there
+            for a in range(n_near):
+                row_c = cur[near[a]]
+                ok = True
+                for b in range(n_near):
+                    if b != a and row_c[near[b]] > time:
+                        ok = False
+                        break
+                if ok:
+                    c = near[a]
+                    break
             if c < 0:
                 break  # not dominated at `time`: the edge enters there
-            # c dominates until the first neighbour joining at f that c is not adjacent to by f
-            fail = np.inf
+            fail = ABSENT
             row_c = cur[c]
             for a in range(n_later):
                 f = later_f[a]
                 if f < fail and row_c[later[a]] > f:
                     fail = f
-            if fail == np.inf:
+            if fail == ABSENT:
                 dead = True
                 break
             time = fail
@@ -192,8 +150,8 @@ def _collapse_one(dist: np.ndarray, cap: float, cur: np.ndarray, src: np.ndarray
                     kept += 1
             n_later = kept
         if dead:
-            cur[u, v] = np.inf
-            cur[v, u] = np.inf
+            cur[u, v] = ABSENT
+            cur[v, u] = ABSENT
             src[u, v] = -1
             src[v, u] = -1
         elif time != start:
@@ -213,46 +171,61 @@ def _collapse_one(dist: np.ndarray, cap: float, cur: np.ndarray, src: np.ndarray
             src[v, u] = s
 
 
-@kernel
 def collapse_stack(dists: np.ndarray, caps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Collapsed filtrations of a stack of distance matrices ``(B, n, n)``.
+    """Collapsed filtrations of a stack of symmetric distance matrices ``(B, n, n)``.
 
-    ``caps[b]``: only edges of length <= it are kept (``min(threshold, enclosing radius)``).
-    Returns ``(values, sources)``, both ``(B, n, n)``, as described in :func:`_collapse_one`.
+    Only edges of length <= ``caps[b]`` enter (``min(threshold, enclosing radius)``). Returns
+    ``(values, sources)``, both ``(B, n, n)``: the value of every edge in the collapsed
+    filtration (``inf`` if it is not in it; 0 on the diagonal) and the input edge ``hi * n + lo``
+    whose length that value is (``-1`` for none).
     """
     b, n = dists.shape[0], dists.shape[1]
+    hi, lo = np.tril_indices(n, -1)
+    rows = np.arange(n)
+    ids = np.maximum(rows[:, None], rows) * n + np.minimum(rows[:, None], rows)
     values = np.empty((b, n, n))
     sources = np.empty((b, n, n), dtype=np.int64)
     for c in range(b):
-        _collapse_one(dists[c], caps[c], values[c], sources[c])
+        cur = values[c]
+        np.copyto(cur, dists[c])
+        outside = cur > caps[c]
+        np.fill_diagonal(outside, False)
+        lengths = cur[hi, lo]
+        inside = lengths <= caps[c]
+        cur[outside] = ABSENT
+        src = sources[c]
+        np.copyto(src, ids)
+        src[outside] = -1
+        np.fill_diagonal(src, -1)
+        if not (lengths[inside] == ABSENT).any():  # (else: left uncollapsed)
+            order = np.argsort(-lengths[inside], kind="stable")  # longest first
+            _collapse(cur, src, hi[inside][order], lo[inside][order])
+        cur[cur == ABSENT] = np.inf
+        np.fill_diagonal(cur, 0.0)
     return values, sources
 
 
-@kernel
 def _caps(dists: np.ndarray, threshold: float) -> np.ndarray:
-    caps = np.empty(dists.shape[0])
-    for c in range(dists.shape[0]):
-        caps[c] = min(threshold, _enclosing_radius(dists[c]))
-    return caps
+    """``min(threshold, enclosing radius)`` per matrix: from there on the complex is a cone."""
+    return np.minimum(threshold, dists.max(axis=2).min(axis=1))
 
 
-@kernel
 def _point_matrices(
     points: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distance matrices ``(B, n, n)`` of equal-size clouds and their caps, as the engine sees them.
 
-    The clouds are rescaled as :func:`._batch.records` rescales them, so the distances (and their
-    ties) are bitwise those of the uncollapsed path.
+    The clouds are rescaled and measured with the engine's own kernels (already compiled when
+    the engine is), so the distances (and their ties) are bitwise those of the uncollapsed path.
     """
     n_clouds = offsets.shape[0] - 1
-    n = offsets[1] - offsets[0]
+    n = int(offsets[1] - offsets[0])
     dists = np.empty((n_clouds, n, n))
     caps = np.empty(n_clouds)
     for c in range(n_clouds):
         pts, t = unit_scaled(points[offsets[c] : offsets[c + 1]], threshold)
         dists[c] = distance_matrix(pts, metric)
-        caps[c] = min(t, _enclosing_radius(dists[c]))
+        caps[c] = min(t, dists[c].max(axis=1).min())
     return dists, caps
 
 

@@ -21,7 +21,9 @@ Semantics (shared by all three functions):
 
 Computation: dimension 0 is a dense Prim minimum spanning forest; dimensions :math:`\ge 1` use
 persistent cohomology with implicit coboundaries, clearing, apparent and emergent pairs in numba
-(:mod:`torchph_lite.pershom._cohomology`). CUDA inputs are supported: with ``max_dimension=0`` the
+(:mod:`torchph_lite.pershom._cohomology`), for ``max_dimension >= 2`` on the edge-collapsed
+filtration (``collapse_edges``, :mod:`torchph_lite.pershom._edge_collapse`: same diagrams, fewer
+simplices). CUDA inputs are supported: with ``max_dimension=0`` the
 spanning forest is computed on the GPU with torch ops; higher dimensions run on the CPU kernels and
 the values are gathered on the GPU. Both paths give identical diagrams.
 """

@@ -220,3 +220,213 @@ def grid_pairs(
             pairs_top[2 * mt + 1] = base + order[key[a]]
             mt += 1
     return pairs0[: 2 * m0], ess0[:me], pairs_top[: 2 * mt]
+
+
+# --------------------------------------------------------------------------------------------
+# 2-D images: straight on the pixel grid (no doubled grid, no per-cell keys)
+# --------------------------------------------------------------------------------------------
+@kernel
+def _radix_argsort(values: np.ndarray, idx: np.ndarray, spare: np.ndarray) -> None:
+    """``idx`` := the stable argsort of the float64 ``values`` (LSD radix sort, 11-bit digits).
+
+    The float bits are mapped to unsigned integers of the same order (``-0.0`` is made ``+0.0``
+    first, so equal values keep index order); digits on which all keys agree are skipped (float32
+    data converted to float64 skips its zero low bits). ``spare`` is scratch of the same size.
+    """
+    n = values.shape[0]
+    keys = (values + 0.0).view(np.uint64)  # a copy: + 0.0 turns -0.0 into +0.0
+    top = np.uint64(1) << np.uint64(63)
+    for i in range(n):
+        k = keys[i]
+        keys[i] = ~k if k & top else k | top
+    hist = np.zeros((6, 2048), dtype=np.int64)
+    mask = np.uint64(2047)
+    for i in range(n):
+        k = keys[i]
+        for d in range(6):
+            hist[d, (k >> np.uint64(11 * d)) & mask] += 1
+    for i in range(n):
+        idx[i] = i
+    other = np.empty(n, dtype=np.uint64)
+    src_keys, dst_keys = keys, other
+    src_idx, dst_idx = idx, spare
+    for d in range(6):
+        h = hist[d]
+        shift = np.uint64(11 * d)
+        if h[(src_keys[0] >> shift) & mask] == n:
+            continue  # one bucket: this digit does not reorder
+        total = 0
+        for b in range(2048):
+            c = h[b]
+            h[b] = total
+            total += c
+        for i in range(n):
+            k = src_keys[i]
+            b = (k >> shift) & mask
+            pos = h[b]
+            h[b] = pos + 1
+            dst_keys[pos] = k
+            dst_idx[pos] = src_idx[i]
+        src_keys, dst_keys = dst_keys, src_keys
+        src_idx, dst_idx = dst_idx, src_idx
+    if src_idx is not idx:
+        idx[:] = src_idx
+
+
+@kernel
+def _root(parent: np.ndarray, x: int) -> int:
+    """Union-find root with path halving."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@kernel
+def grid_pairs_2d(
+    pixels: np.ndarray, height: int, width: int, top_cells: bool, with_top: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`grid_pairs` for 2-D images, on the pixel grid itself.
+
+    One stable sort of the pixels, then two union-find sweeps per image:
+
+    * dimension 0, by increasing value: a pixel joins its earlier 4-neighbours (``V``: the edges
+      it completes) or 8-neighbours (``T``: pixels sharing a corner vertex are connected once both
+      are present); the younger root dies at the pixel (elder rule);
+    * dimension 1 by Alexander duality, by decreasing value, on the top cells and the outside:
+      ``V``: the 2x2 squares (value: their latest pixel), joined across the edge of a pixel and an
+      earlier 4-neighbour; ``T``: the pixels, joined to their later 4-neighbours and, on the
+      border, to the outside. The younger root (the outside is the eldest) is the death of the
+      class born at the edge's pixel.
+
+    Pairs whose two pixels have equal values are left out. Returns ``(pairs0, ess0, pairs_top)``
+    as in :func:`grid_pairs`.
+    """
+    n_items, n_pix = pixels.shape
+    pairs0 = np.empty(2 * n_items * n_pix, dtype=np.int64)
+    ess0 = np.empty(n_items * n_pix, dtype=np.int64)
+    pairs_top = np.empty(2 * n_items * n_pix, dtype=np.int64)
+    m0 = 0
+    me = 0
+    mt = 0
+    order = np.empty(n_pix, dtype=np.int64)
+    spare = np.empty(n_pix, dtype=np.int64)
+    rank = np.empty(n_pix, dtype=np.int64)
+    parent = np.empty(n_pix + 1, dtype=np.int64)
+    sq_w = max(width - 1, 0)
+    n_sq = max(height - 1, 0) * sq_w
+    sq_key = np.empty(n_sq + 1, dtype=np.int64)
+    n_nb = 8 if top_cells else 4
+    di = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
+    dj = np.array([0, 0, -1, 1, -1, 1, -1, 1])
+    for item in range(n_items):
+        base = item * n_pix
+        val = pixels[item]
+        _radix_argsort(val, order, spare)
+        for r in range(n_pix):
+            rank[order[r]] = r
+        # dimension 0: roots are the oldest pixels of their components
+        for r in range(n_pix):
+            p = order[r]
+            parent[p] = p
+            pi = p // width
+            pj = p - pi * width
+            for t in range(n_nb):
+                qi = pi + di[t]
+                qj = pj + dj[t]
+                if qi < 0 or qi >= height or qj < 0 or qj >= width:
+                    continue
+                q = qi * width + qj
+                if rank[q] > r:
+                    continue
+                a = _root(parent, p)
+                b = _root(parent, q)
+                if a == b:
+                    continue
+                if rank[a] < rank[b]:
+                    a, b = b, a
+                parent[a] = b  # a, the younger root, dies at p
+                if val[a] < val[p]:
+                    pairs0[2 * m0] = base + a
+                    pairs0[2 * m0 + 1] = base + p
+                    m0 += 1
+        for p in range(n_pix):
+            if parent[p] == p:
+                ess0[me] = base + p
+                me += 1
+        if not with_top:
+            continue
+        if top_cells:  # the dual: pixels and the outside (index n_pix, the eldest)
+            outside = n_pix
+            parent[outside] = outside
+            for r in range(n_pix - 1, -1, -1):
+                p = order[r]
+                parent[p] = p
+                pi = p // width
+                pj = p - pi * width
+                border = pi == 0 or pj == 0 or pi == height - 1 or pj == width - 1
+                for t in range(5 if border else 4):
+                    if t == 4:
+                        q = outside
+                    else:
+                        qi = pi + di[t]
+                        qj = pj + dj[t]
+                        if qi < 0 or qi >= height or qj < 0 or qj >= width:
+                            continue
+                        q = qi * width + qj
+                        if rank[q] < r:
+                            continue
+                    a = _root(parent, p)
+                    b = _root(parent, q)
+                    if a == b:
+                        continue
+                    if b != outside and (a == outside or rank[a] > rank[b]):
+                        a, b = b, a
+                    parent[a] = b  # a, the younger root, dies; the class is born at p
+                    if val[p] < val[a]:
+                        pairs_top[2 * mt] = base + p
+                        pairs_top[2 * mt + 1] = base + a
+                        mt += 1
+            continue
+        # V: the dual nodes are the squares (i, j) = pixels (i..i+1, j..j+1), then the outside
+        outside = n_sq
+        for i in range(height - 1):
+            for j in range(sq_w):
+                p = i * width + j
+                k = max(rank[p], rank[p + 1], rank[p + width], rank[p + width + 1])
+                sq_key[i * sq_w + j] = k
+                parent[i * sq_w + j] = i * sq_w + j
+        sq_key[outside] = n_pix
+        parent[outside] = outside
+        for r in range(n_pix - 1, -1, -1):
+            p = order[r]
+            pi = p // width
+            pj = p - pi * width
+            for t in range(4):
+                qi = pi + di[t]
+                qj = pj + dj[t]
+                if qi < 0 or qi >= height or qj < 0 or qj >= width:
+                    continue
+                if rank[qi * width + qj] > r:
+                    continue
+                if t < 2:  # vertical edge between rows m and m + 1: squares left and right
+                    m = min(pi, qi)
+                    s1 = m * sq_w + pj - 1 if pj > 0 else outside
+                    s2 = m * sq_w + pj if pj < width - 1 else outside
+                else:  # horizontal edge between columns m and m + 1: squares above and below
+                    m = min(pj, qj)
+                    s1 = (pi - 1) * sq_w + m if pi > 0 else outside
+                    s2 = pi * sq_w + m if pi < height - 1 else outside
+                a = _root(parent, s1)
+                b = _root(parent, s2)
+                if a == b:
+                    continue
+                if sq_key[a] > sq_key[b]:
+                    a, b = b, a
+                parent[a] = b  # a, the younger square, dies; the class is born at p
+                death = order[sq_key[a]]
+                if val[p] < val[death]:
+                    pairs_top[2 * mt] = base + p
+                    pairs_top[2 * mt + 1] = base + death
+                    mt += 1
+    return pairs0[: 2 * m0], ess0[:me], pairs_top[: 2 * mt]

@@ -43,7 +43,7 @@ from ._cell_complex import (
     gather_diagrams,
     persistence_pairs,
 )
-from ._grid_kernels import grid_geometry, grid_pairs
+from ._grid_kernels import grid_geometry, grid_pairs, grid_pairs_2d
 
 __all__ = ["cubical_persistence"]
 
@@ -262,9 +262,12 @@ def _grid_persistence(
         flat_g = np.ascontiguousarray(g.reshape(len(members), size))
         with_top = max_dim >= d - 1
         top_cells = construction == "T"
-        pairs0, ess0, pairs_top = grid_pairs(
-            flat_g, top_cells, with_top, *_geometry(shape, top_cells)
-        )
+        if d == 2:
+            pairs0, ess0, pairs_top = grid_pairs_2d(flat_g, shape[0], shape[1], top_cells, with_top)
+        else:
+            pairs0, ess0, pairs_top = grid_pairs(
+                flat_g, top_cells, with_top, *_geometry(shape, top_cells)
+            )
         flat_g = flat_g.reshape(-1)
         src = src.reshape(-1)
         for k, flat in ((0, pairs0), (d - 1, pairs_top)):

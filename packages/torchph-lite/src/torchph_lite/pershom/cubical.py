@@ -274,7 +274,9 @@ def _grid_persistence(
             if k == d - 1 and not with_top:
                 continue
             bp, dp = flat[0::2], flat[1::2]
-            fin[k].append(Records(k, ids[bp // size], flat_g[bp], flat_g[dp], bp, src[bp], src[dp]))
+            fin[k].append(
+                Records(k, ids[bp // size], flat_g[bp], flat_g[dp], bp, src[bp], src[dp], d == 2)
+            )
         ess.append(Records(0, ids[ess0 // size], flat_g[ess0], None, ess0, src[ess0], None))
     finite = [_concat_records(fin[k]) for k in sorted(fin) if fin[k] and k <= max_dim]
     essential = [_concat_records(ess)]
@@ -310,6 +312,7 @@ def _concat_records(parts: list[Records]) -> Records:
         np.concatenate([p.tie for p in parts]),
         np.concatenate([p.birth_src for p in parts]),
         None if first.death_src is None else np.concatenate([p.death_src for p in parts]),
+        all(p.presorted for p in parts),
     )
 
 

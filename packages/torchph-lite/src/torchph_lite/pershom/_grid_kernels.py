@@ -306,6 +306,7 @@ def _sort_pairs(
     ``vclass`` numbers the distinct pixel values in increasing order, so three counting passes
     (least significant key first) do it in linear time.
     """
+
     m = end - start
     if m < 2:
         return
@@ -345,9 +346,11 @@ def grid_pairs_2d(
       border, to the outside. The younger root (the outside is the eldest) is the death of the
       class born at the edge's pixel.
 
-    Pairs whose two pixels have equal values are left out; the others come sorted per image by
-    birth value, death value and birth pixel (see :func:`_sort_pairs`). Returns ``(pairs0, ess0,
-    pairs_top)`` as in :func:`grid_pairs`.
+    The sweeps work on the image padded by one pixel of rank ``n_pix`` on every side (never
+    present by increasing value, always present and part of the outside by decreasing value), so
+    no neighbour needs a bounds check. Pairs whose two pixels have equal values are left out; the
+    others come sorted per image by birth value, death value and birth pixel (see
+    :func:`_sort_pairs`). Returns ``(pairs0, ess0, pairs_top)`` as in :func:`grid_pairs`.
     """
     n_items, n_pix = pixels.shape
     pairs0 = np.empty(2 * n_items * n_pix, dtype=np.int64)
@@ -356,126 +359,132 @@ def grid_pairs_2d(
     m0 = 0
     me = 0
     mt = 0
+    wp = width + 2
+    n_pad = (height + 2) * wp
     # int32 working arrays: the sweeps visit pixels in value order (random places in the image),
     # so they are bound by memory latency; half-size arrays stay in cache longer
     order = np.empty(n_pix, dtype=np.int32)
     spare = np.empty(n_pix, dtype=np.int32)
-    rank = np.empty(n_pix, dtype=np.int32)
-    parent = np.empty(n_pix + 1, dtype=np.int32)
-    sq_w = max(width - 1, 0)
-    n_sq = max(height - 1, 0) * sq_w
-    sq_key = np.empty(n_sq + 1, dtype=np.int32)
-    vclass = np.empty(n_pix, dtype=np.int32)
+    porder = np.empty(n_pix, dtype=np.int32)  # order as padded indices
+    rank = np.full(n_pad, n_pix, dtype=np.int32)
+    parent = np.empty(n_pad, dtype=np.int32)
+    sq_key = np.empty(n_pad, dtype=np.int32)
+    vclass = np.empty(n_pad, dtype=np.int32)  # distinct values numbered in increasing order
+    vpix = np.empty(n_pix, dtype=np.int32)  # the same by pixel index
+    orig = np.empty(n_pad, dtype=np.int64)  # padded index -> pixel index
+    for i in range(height):
+        for j in range(width):
+            orig[(i + 1) * wp + j + 1] = i * width + j
     hist = np.empty(n_pix + 1, dtype=np.int64)
+    nb8 = np.array([-wp, wp, -1, 1, -wp - 1, -wp + 1, wp - 1, wp + 1])
     n_nb = 8 if top_cells else 4
-    di = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
-    dj = np.array([0, 0, -1, 1, -1, 1, -1, 1])
+    out_node = 0  # the padded corner: the outside of the dual sweeps (rank n_pix, the eldest)
     for item in range(n_items):
         base = item * n_pix
         val = pixels[item]
         _radix_argsort(val, order, spare)
+        prev = -1
+        cls = -1
         for r in range(n_pix):
-            rank[order[r]] = r
-        vclass[order[0]] = 0
-        for r in range(1, n_pix):
-            step = 1 if val[order[r]] != val[order[r - 1]] else 0
-            vclass[order[r]] = vclass[order[r - 1]] + step
+            q = order[r]
+            pq = (q // width + 1) * wp + q % width + 1
+            porder[r] = pq
+            rank[pq] = r
+            if prev < 0 or val[q] != val[prev]:
+                cls += 1
+            vclass[pq] = cls
+            vpix[q] = cls
+            prev = q
         start0 = m0
         start_top = mt
         # dimension 0: roots are the oldest pixels of their components
         for r in range(n_pix):
-            p = order[r]
+            p = porder[r]
             parent[p] = p
-            pi = p // width
-            pj = p - pi * width
+            root = p
             for t in range(n_nb):
-                qi = pi + di[t]
-                qj = pj + dj[t]
-                if qi < 0 or qi >= height or qj < 0 or qj >= width:
-                    continue
-                q = qi * width + qj
+                q = p + nb8[t]
                 if rank[q] > r:
-                    continue
-                a = _root(parent, p)
+                    continue  # later, or padding
                 b = _root(parent, q)
-                if a == b:
+                if b == root:
                     continue
-                if rank[a] < rank[b]:
-                    a, b = b, a
-                parent[a] = b  # a, the younger root, dies at p
-                if val[a] < val[p]:
-                    pairs0[2 * m0] = base + a
-                    pairs0[2 * m0 + 1] = base + p
-                    m0 += 1
-        _sort_pairs(pairs0, start0, m0, base, vclass, hist)
-        for p in range(n_pix):
+                if rank[b] < rank[root]:
+                    parent[root] = b  # p's component is the younger: it dies at p
+                    if root != p and vclass[root] < vclass[p]:
+                        pairs0[2 * m0] = base + orig[root]
+                        pairs0[2 * m0 + 1] = base + orig[p]
+                        m0 += 1
+                    root = b
+                else:
+                    parent[b] = root
+                    if vclass[b] < vclass[p]:
+                        pairs0[2 * m0] = base + orig[b]
+                        pairs0[2 * m0 + 1] = base + orig[p]
+                        m0 += 1
+        _sort_pairs(pairs0, start0, m0, base, vpix, hist)
+        for r in range(n_pix):
+            p = porder[r]
             if parent[p] == p:
-                ess0[me] = base + p
+                ess0[me] = base + orig[p]
                 me += 1
         if not with_top:
             continue
-        if top_cells:  # the dual: pixels and the outside (index n_pix, the eldest)
-            outside = n_pix
-            parent[outside] = outside
+        if top_cells:  # the dual: pixels, the padding being the outside
+            for p in range(n_pad):
+                parent[p] = out_node if rank[p] == n_pix else p
             for r in range(n_pix - 1, -1, -1):
-                p = order[r]
-                parent[p] = p
-                pi = p // width
-                pj = p - pi * width
-                border = pi == 0 or pj == 0 or pi == height - 1 or pj == width - 1
-                for t in range(5 if border else 4):
-                    if t == 4:
-                        q = outside
-                    else:
-                        qi = pi + di[t]
-                        qj = pj + dj[t]
-                        if qi < 0 or qi >= height or qj < 0 or qj >= width:
-                            continue
-                        q = qi * width + qj
-                        if rank[q] < r:
-                            continue
-                    a = _root(parent, p)
+                p = porder[r]
+                root = p
+                for t in range(4):
+                    q = p + nb8[t]
+                    if rank[q] < r:
+                        continue  # not present yet
                     b = _root(parent, q)
-                    if a == b:
+                    if b == root:
                         continue
-                    if b != outside and (a == outside or rank[a] > rank[b]):
-                        a, b = b, a
-                    parent[a] = b  # a, the younger root, dies; the class is born at p
-                    if val[p] < val[a]:
-                        pairs_top[2 * mt] = base + p
-                        pairs_top[2 * mt + 1] = base + a
-                        mt += 1
-            _sort_pairs(pairs_top, start_top, mt, base, vclass, hist)
+                    if rank[b] > rank[root]:
+                        parent[root] = b  # p's component is the younger: it dies
+                        if root != p and vclass[p] < vclass[root]:
+                            pairs_top[2 * mt] = base + orig[p]
+                            pairs_top[2 * mt + 1] = base + orig[root]
+                            mt += 1
+                        root = b
+                    else:
+                        parent[b] = root
+                        if vclass[p] < vclass[b]:
+                            pairs_top[2 * mt] = base + orig[p]
+                            pairs_top[2 * mt + 1] = base + orig[b]
+                            mt += 1
+            _sort_pairs(pairs_top, start_top, mt, base, vpix, hist)
             continue
-        # V: the dual nodes are the squares (i, j) = pixels (i..i+1, j..j+1), then the outside
-        outside = n_sq
-        for i in range(height - 1):
-            for j in range(sq_w):
-                p = i * width + j
-                k = max(rank[p], rank[p + 1], rank[p + width], rank[p + width + 1])
-                sq_key[i * sq_w + j] = k
-                parent[i * sq_w + j] = i * sq_w + j
-        sq_key[outside] = n_pix
-        parent[outside] = outside
+        # V: the dual nodes are the squares, square (i, j) (pixels i..i+1, j..j+1, i and j from
+        # -1) stored at the padded index of pixel (i, j); squares touching the padding have key
+        # n_pix and are the outside
+        for i in range(height + 1):
+            for j in range(width + 1):
+                p = i * wp + j
+                k = max(rank[p], rank[p + 1], rank[p + wp], rank[p + wp + 1])
+                sq_key[p] = k
+                parent[p] = out_node if k == n_pix else p
         for r in range(n_pix - 1, -1, -1):
-            p = order[r]
-            pi = p // width
-            pj = p - pi * width
+            p = porder[r]
             for t in range(4):
-                qi = pi + di[t]
-                qj = pj + dj[t]
-                if qi < 0 or qi >= height or qj < 0 or qj >= width:
-                    continue
-                if rank[qi * width + qj] > r:
-                    continue
-                if t < 2:  # vertical edge between rows m and m + 1: squares left and right
-                    m = min(pi, qi)
-                    s1 = m * sq_w + pj - 1 if pj > 0 else outside
-                    s2 = m * sq_w + pj if pj < width - 1 else outside
-                else:  # horizontal edge between columns m and m + 1: squares above and below
-                    m = min(pj, qj)
-                    s1 = (pi - 1) * sq_w + m if pi > 0 else outside
-                    s2 = pi * sq_w + m if pi < height - 1 else outside
+                q = p + nb8[t]
+                if rank[q] > r:
+                    continue  # the edge (p, q) enters after p, or q is padding
+                if t == 0:  # edge to the pixel above: squares up-left and up
+                    s1 = p - wp - 1
+                    s2 = p - wp
+                elif t == 1:  # below: squares left and p's own
+                    s1 = p - 1
+                    s2 = p
+                elif t == 2:  # left: squares up-left and left
+                    s1 = p - wp - 1
+                    s2 = p - 1
+                else:  # right: squares up and p's own
+                    s1 = p - wp
+                    s2 = p
                 a = _root(parent, s1)
                 b = _root(parent, s2)
                 if a == b:
@@ -483,10 +492,10 @@ def grid_pairs_2d(
                 if sq_key[a] > sq_key[b]:
                     a, b = b, a
                 parent[a] = b  # a, the younger square, dies; the class is born at p
-                death = order[sq_key[a]]
-                if val[p] < val[death]:
-                    pairs_top[2 * mt] = base + p
-                    pairs_top[2 * mt + 1] = base + death
+                death = porder[sq_key[a]]
+                if vclass[p] < vclass[death]:
+                    pairs_top[2 * mt] = base + orig[p]
+                    pairs_top[2 * mt + 1] = base + orig[death]
                     mt += 1
-        _sort_pairs(pairs_top, start_top, mt, base, vclass, hist)
+        _sort_pairs(pairs_top, start_top, mt, base, vpix, hist)
     return pairs0[: 2 * m0], ess0[:me], pairs_top[: 2 * mt]

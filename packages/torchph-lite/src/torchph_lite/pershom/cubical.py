@@ -23,7 +23,9 @@ without it a ``(B, H, W)`` tensor is one 3-D image. A list of images is a batch 
 computed in one call of the kernels.
 
 Computation: dimension 0 by union-find, the top dimension by union-find on the dual graph
-(Alexander duality), dimension 1 of 3-D images by a Z/2 reduction cleared by the latter. On CUDA,
+(Alexander duality), dimension 1 of 3-D images by a Z/2 reduction cleared by the latter. 2-D
+images go straight through the pixel grid (:func:`._grid_kernels.grid_pairs_2d`: a radix sort and
+two union-find sweeps). On CUDA,
 ``max_dimension=0`` runs on the device (:mod:`._torch_merge`); the rest is computed on the CPU
 and the values are gathered on the device.
 """

@@ -456,46 +456,70 @@ def grid_pairs_2d(
                             pairs_top[2 * mt] = base + orig[p]
                             pairs_top[2 * mt + 1] = base + orig[b]
                             mt += 1
-            _sort_pairs(pairs_top, start_top, mt, base, vpix, hist)
-            continue
-        # V: the dual nodes are the squares, square (i, j) (pixels i..i+1, j..j+1, i and j from
-        # -1) stored at the padded index of pixel (i, j); squares touching the padding have key
-        # n_pix and are the outside
-        for i in range(height + 1):
-            for j in range(width + 1):
-                p = i * wp + j
-                k = max(rank[p], rank[p + 1], rank[p + wp], rank[p + wp + 1])
-                sq_key[p] = k
-                parent[p] = out_node if k == n_pix else p
-        for r in range(n_pix - 1, -1, -1):
-            p = porder[r]
-            for t in range(4):
-                q = p + nb8[t]
-                if rank[q] > r:
-                    continue  # the edge (p, q) enters after p, or q is padding
-                if t == 0:  # edge to the pixel above: squares up-left and up
-                    s1 = p - wp - 1
-                    s2 = p - wp
-                elif t == 1:  # below: squares left and p's own
-                    s1 = p - 1
-                    s2 = p
-                elif t == 2:  # left: squares up-left and left
-                    s1 = p - wp - 1
-                    s2 = p - 1
-                else:  # right: squares up and p's own
-                    s1 = p - wp
-                    s2 = p
-                a = _root(parent, s1)
-                b = _root(parent, s2)
-                if a == b:
-                    continue
-                if sq_key[a] > sq_key[b]:
-                    a, b = b, a
-                parent[a] = b  # a, the younger square, dies; the class is born at p
-                death = porder[sq_key[a]]
-                if vclass[p] < vclass[death]:
-                    pairs_top[2 * mt] = base + orig[p]
-                    pairs_top[2 * mt + 1] = base + orig[death]
-                    mt += 1
+        else:
+            mt = _dual_squares(
+                pairs_top, mt, base, porder, rank, parent, sq_key, vclass, orig, nb8, height, width
+            )
         _sort_pairs(pairs_top, start_top, mt, base, vpix, hist)
     return pairs0[: 2 * m0], ess0[:me], pairs_top[: 2 * mt]
+
+
+@kernel
+def _dual_squares(
+    pairs_top: np.ndarray,
+    mt: int,
+    base: int,
+    porder: np.ndarray,
+    rank: np.ndarray,
+    parent: np.ndarray,
+    sq_key: np.ndarray,
+    vclass: np.ndarray,
+    orig: np.ndarray,
+    nb8: np.ndarray,
+    height: int,
+    width: int,
+) -> int:
+    """Dimension 1 of construction ``V`` (see :func:`grid_pairs_2d`); returns the new ``mt``."""
+    wp = width + 2
+    n_pix = porder.shape[0]
+    out_node = 0
+    # the dual nodes are the squares, square (i, j) (pixels i..i+1, j..j+1, i and j from
+    # -1) stored at the padded index of pixel (i, j); squares touching the padding have key
+    # n_pix and are the outside
+    for i in range(height + 1):
+        for j in range(width + 1):
+            p = i * wp + j
+            k = max(rank[p], rank[p + 1], rank[p + wp], rank[p + wp + 1])
+            sq_key[p] = k
+            parent[p] = out_node if k == n_pix else p
+    for r in range(n_pix - 1, -1, -1):
+        p = porder[r]
+        for t in range(4):
+            q = p + nb8[t]
+            if rank[q] > r:
+                continue  # the edge (p, q) enters after p, or q is padding
+            if t == 0:  # edge to the pixel above: squares up-left and up
+                s1 = p - wp - 1
+                s2 = p - wp
+            elif t == 1:  # below: squares left and p's own
+                s1 = p - 1
+                s2 = p
+            elif t == 2:  # left: squares up-left and left
+                s1 = p - wp - 1
+                s2 = p - 1
+            else:  # right: squares up and p's own
+                s1 = p - wp
+                s2 = p
+            a = _root(parent, s1)
+            b = _root(parent, s2)
+            if a == b:
+                continue
+            if sq_key[a] > sq_key[b]:
+                a, b = b, a
+            parent[a] = b  # a, the younger square, dies; the class is born at p
+            death = porder[sq_key[a]]
+            if vclass[p] < vclass[death]:
+                pairs_top[2 * mt] = base + orig[p]
+                pairs_top[2 * mt + 1] = base + orig[death]
+                mt += 1
+    return mt

@@ -229,48 +229,52 @@ def grid_pairs(
 def _radix_argsort(values: np.ndarray, idx: np.ndarray, spare: np.ndarray) -> None:
     """``idx`` := the stable argsort of the float64 ``values`` (LSD radix sort, 11-bit digits).
 
-    The float bits are mapped to unsigned integers of the same order (``-0.0`` is made ``+0.0``
-    first, so equal values keep index order); digits on which all keys agree are skipped (float32
-    data converted to float64 skips its zero low bits). ``spare`` is scratch of the same size.
+    The float bits, read as int64 with the magnitude bits of negative numbers flipped, order like
+    the floats (``-0.0`` is made ``+0.0`` first, so equal values keep index order); the top digit
+    has its sign bit flipped to order as unsigned. Digits on which all keys agree are skipped
+    (float32 data converted to float64 skips its zero low bits). ``spare`` is scratch of the
+    size of ``idx``. Signed int64 arithmetic throughout: it compiles three times faster than
+    uint64.
     """
     n = values.shape[0]
-    keys = (values + 0.0).view(np.uint64)  # a copy: + 0.0 turns -0.0 into +0.0
-    top = np.uint64(1) << np.uint64(63)
+    keys = (values + 0.0).view(np.int64)  # a copy: + 0.0 turns -0.0 into +0.0
     for i in range(n):
-        k = keys[i]
-        keys[i] = ~k if k & top else k | top
+        if keys[i] < 0:
+            keys[i] ^= 0x7FFFFFFFFFFFFFFF
     hist = np.zeros((6, 2048), dtype=np.int64)
-    mask = np.uint64(2047)
     for i in range(n):
         k = keys[i]
-        for d in range(6):
-            hist[d, (k >> np.uint64(11 * d)) & mask] += 1
+        for d in range(5):
+            hist[d, (k >> (11 * d)) & 2047] += 1
+        hist[5, ((k >> 55) & 511) ^ 256] += 1
     for i in range(n):
-        idx[i] = i  # (int32 or int64, as the caller allocated it)
-    other = np.empty(n, dtype=np.uint64)
-    src_keys, dst_keys = keys, other
-    src_idx, dst_idx = idx, spare
+        idx[i] = i
+    other = np.empty(n, dtype=np.int64)
+    swapped = False
     for d in range(6):
-        h = hist[d]
-        shift = np.uint64(11 * d)
-        if h[(src_keys[0] >> shift) & mask] == n:
+        src_keys, dst_keys = (other, keys) if swapped else (keys, other)
+        src_idx, dst_idx = (spare, idx) if swapped else (idx, spare)
+        shift = 11 * d
+        k = src_keys[0]
+        first = (k >> shift) & 2047 if d < 5 else ((k >> 55) & 511) ^ 256
+        if hist[d, first] == n:
             continue  # one bucket: this digit does not reorder
         total = 0
         for b in range(2048):
-            c = h[b]
-            h[b] = total
+            c = hist[d, b]
+            hist[d, b] = total
             total += c
         for i in range(n):
             k = src_keys[i]
-            b = (k >> shift) & mask
-            pos = h[b]
-            h[b] = pos + 1
+            b = (k >> shift) & 2047 if d < 5 else ((k >> 55) & 511) ^ 256
+            pos = hist[d, b]
+            hist[d, b] = pos + 1
             dst_keys[pos] = k
             dst_idx[pos] = src_idx[i]
-        src_keys, dst_keys = dst_keys, src_keys
-        src_idx, dst_idx = dst_idx, src_idx
-    if src_idx is not idx:
-        idx[:] = src_idx
+        swapped = not swapped
+    if swapped:
+        for i in range(n):
+            idx[i] = spare[i]
 
 
 @kernel

@@ -381,7 +381,12 @@ def grid_pairs_2d(
             orig[(i + 1) * wp + j + 1] = i * width + j
     hist = np.empty(n_pix + 1, dtype=np.int64)
     nb8 = np.array([-wp, wp, -1, 1, -wp - 1, -wp + 1, wp - 1, wp + 1])
-    n_nb = 8 if top_cells else 4
+    # dimension 0 visits the neighbours around the ring; for T (8-neighbours) two present
+    # neighbours next to each other on the ring touch, so they are in one component already
+    if top_cells:
+        ring = np.array([-wp, -wp + 1, 1, wp + 1, wp, wp - 1, -1, -wp - 1])
+    else:
+        ring = np.array([-wp, 1, wp, -1])
     out_node = 0  # the padded corner: the outside of the dual sweeps (rank n_pix, the eldest)
     for item in range(n_items):
         base = item * n_pix
@@ -406,10 +411,15 @@ def grid_pairs_2d(
             p = porder[r]
             parent[p] = p
             root = p
-            for t in range(n_nb):
-                q = p + nb8[t]
+            joined = False  # the previous ring neighbour is present (T only)
+            for t in range(ring.shape[0]):
+                q = p + ring[t]
                 if rank[q] > r:
+                    joined = False
                     continue  # later, or padding
+                if joined:
+                    continue
+                joined = top_cells
                 b = _root(parent, q)
                 if b == root:
                     continue

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _metrics
 from ._assemble import Records
 from ._batch import NO_POINTS, records
-from ._cpu_values import _all_finite, _values
 from ._jit import kernel
-from ._metrics import MATRIX, distance_matrix, unit_scaled
+from ._metrics import MATRIX
 
 __all__ = [
     "collapse_stack",
-    "collapsed_gather_values",
     "collapsed_records_from_matrices",
     "collapsed_records_from_points",
     "use_collapse",
@@ -210,21 +209,31 @@ def _caps(dists: np.ndarray, threshold: float) -> np.ndarray:
     return np.minimum(threshold, dists.max(axis=2).min(axis=1))
 
 
+def _engine_distances(points: np.ndarray, metric: int, threshold: float):
+    """The distance matrix and threshold of one cloud exactly as the engine computes them.
+
+    The engine's own kernels, whichever layout :mod:`._metrics` has (a single
+    ``cloud_distances``, or ``unit_scaled`` then ``distance_matrix``; the cold-start work of
+    issue #15 merges the two), so the distances and their ties are bitwise those of the
+    uncollapsed path.
+    """
+    if hasattr(_metrics, "cloud_distances"):
+        return _metrics.cloud_distances(points, metric, threshold)
+    pts, t = _metrics.unit_scaled(points, threshold)
+    return _metrics.distance_matrix(pts, metric), t
+
+
 def _point_matrices(
     points: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distance matrices ``(B, n, n)`` of equal-size clouds and their caps, as the engine sees them.
-
-    The clouds are rescaled and measured with the engine's own kernels (already compiled when
-    the engine is), so the distances (and their ties) are bitwise those of the uncollapsed path.
-    """
+    """Distance matrices ``(B, n, n)`` of equal-size clouds and their caps (see above)."""
     n_clouds = offsets.shape[0] - 1
     n = int(offsets[1] - offsets[0])
     dists = np.empty((n_clouds, n, n))
     caps = np.empty(n_clouds)
     for c in range(n_clouds):
-        pts, t = unit_scaled(points[offsets[c] : offsets[c + 1]], threshold)
-        dists[c] = distance_matrix(pts, metric)
+        dist, t = _engine_distances(points[offsets[c] : offsets[c + 1]], metric, threshold)
+        dists[c] = dist
         caps[c] = min(t, dists[c].max(axis=1).min())
     return dists, caps
 
@@ -281,22 +290,6 @@ def collapsed_records_from_points(
         rec = _records_of_stack(dists, caps, max_dim)
         parts.append(rec._replace(cloud=np.full_like(rec.cloud, c)))
     return Records._make(np.concatenate(cols) for cols in zip(*parts))
-
-
-def collapsed_gather_values(
-    points: np.ndarray,
-    coords: np.ndarray,
-    offsets: np.ndarray,
-    metric: int,
-    max_dim: int,
-    threshold: float,
-) -> tuple[bool, tuple]:
-    """As :func:`._cpu_values.gather_values` (``max_dim >= 1``), on the collapsed filtrations."""
-    if not _all_finite(points):
-        return False, ()
-    found = collapsed_records_from_points(points, offsets, metric, max_dim, threshold)
-    min_exp = int(np.finfo(coords.dtype).minexp)
-    return True, _values(coords, offsets, found, metric, max_dim + 1, min_exp)
 
 
 #: the smallest ``max_dimension`` collapsed when ``collapse_edges`` is ``None``: in dimension 1

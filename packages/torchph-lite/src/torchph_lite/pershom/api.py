@@ -40,7 +40,6 @@ from ._assemble import Diagram, Records, assemble, sort_records
 from ._batch import records_from_matrices, records_from_points, records_from_points_dim0
 from ._cpu_values import GatheredValues, gather_values
 from ._edge_collapse import (
-    collapsed_gather_values,
     collapsed_records_from_matrices,
     collapsed_records_from_points,
     use_collapse,
@@ -291,12 +290,13 @@ def _point_cloud_persistence(
     use_torch = _use_torch(backend, md, flat.device)
     numba_values = (
         not use_torch
+        and not collapse  # (the collapsed records take the generic path: values via torch)
         and flat.dtype in _CPU_VALUE_DTYPES
         and flat.device.type == "cpu"
         and 1 <= flat.shape[1] <= 8
     )
     if numba_values:
-        out = _cpu_persistence(clouds, md, threshold, metric, collapse)
+        out = _cpu_persistence(clouds, md, threshold, metric)
     else:
         out = _generic_persistence(clouds, md, threshold, metric, use_torch, collapse)
     return out if clouds.batched else out[0]
@@ -330,9 +330,7 @@ def _generic_persistence(
     return assemble(records, offsets, n_inputs, max_dim, lengths)
 
 
-def _cpu_persistence(
-    clouds: _Clouds, max_dim: int, threshold: float, metric: int, collapse: bool
-) -> list[Diagram]:
+def _cpu_persistence(clouds: _Clouds, max_dim: int, threshold: float, metric: int) -> list[Diagram]:
     """The numba path for float32/float64 CPU clouds: values straight from the kernels.
 
     The diagrams are computed from float64 coordinates and the values from the coordinates in
@@ -340,8 +338,7 @@ def _cpu_persistence(
     """
     coords = np.array(clouds.flat.detach().numpy(), order="C")  # a copy: kept for the backward
     points = coords if coords.dtype == np.float64 else coords.astype(np.float64)
-    gather = collapsed_gather_values if collapse else gather_values
-    finite, plan = gather(points, coords, clouds.offsets, metric, max_dim, threshold)
+    finite, plan = gather_values(points, coords, clouds.offsets, metric, max_dim, threshold)
     if not finite:
         raise ValueError("point_cloud contains NaN or infinite coordinates")
     a, b, values, scales, fin_counts, ess_counts, m = plan

@@ -12,6 +12,10 @@ Cases (issue #14):
   against gudhi + torch gather (the way a training loop uses gudhi);
 * lower-star persistence of a random graph with 10^5 vertices and 3 * 10^5 edges, against gudhi's
   SimplexTree route (insert, persistence);
+* Vietoris-Rips with the Boissonnat-Pritam edge collapse: dims 0-2, n = 200 in R³, against
+  giotto-ph with and without ``collapse_edges`` (single thread), gudhi's collapse, and our own
+  uncollapsed path; dims 0-1, n = 1000 in R² (the default does not collapse there) against
+  giotto-ph single-thread;
 * the first-call (compile) time of every new function with an empty numba cache, measured in a
   fresh subprocess.
 
@@ -33,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from torchph_lite.pershom import cubical_persistence, lower_star_persistence
+from torchph_lite.pershom import cubical_persistence, lower_star_persistence, vr_persistence_l2
 
 try:
     import gudhi
@@ -43,6 +47,10 @@ try:
     import cripser
 except ImportError:  # pragma: no cover - optional peer
     cripser = None
+try:
+    from gph import ripser_parallel
+except ImportError:  # pragma: no cover - optional peer
+    ripser_parallel = None
 try:
     from gtda.homology import CubicalPersistence as GtdaCubical
 except ImportError:  # pragma: no cover - optional peer
@@ -209,6 +217,66 @@ def bench_lower_star(quick: bool, rng: np.random.Generator) -> list[str]:
 
 
 # ----------------------------------------------------------------------------------------------
+# Vietoris-Rips with edge collapse
+# ----------------------------------------------------------------------------------------------
+def _gudhi_collapsed_rips(x: np.ndarray, maxdim: int) -> Callable[[], object]:
+    def run() -> object:
+        dist = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+        st = gudhi.SimplexTree.create_from_array(dist, max_filtration=np.inf)
+        st.collapse_edges()
+        st.expansion(maxdim + 1)
+        return st.persistence()
+
+    return run
+
+
+def _check_rips(x: np.ndarray, maxdim: int) -> None:
+    ours = vr_persistence_l2(torch.from_numpy(x), maxdim)[0]
+    ref = ripser_parallel(x, maxdim=maxdim, n_threads=1, collapse_edges=True)["dgms"]
+    for k in range(maxdim + 1):
+        finite = ref[k][np.isfinite(ref[k][:, 1])].astype(np.float64)
+        a = np.sort(ours[k].numpy(), axis=0)
+        b = np.sort(finite[finite[:, 0] < finite[:, 1]], axis=0)
+        assert a.shape == b.shape, f"H{k}: different numbers of pairs"
+        assert np.allclose(a, b, rtol=1e-5), f"H{k} disagrees"
+
+
+def bench_rips_collapse(quick: bool, rng: np.random.Generator) -> list[str]:
+    if ripser_parallel is None:
+        return ["| (giotto-ph not installed: no Vietoris-Rips peer) | | | | | |"]
+    lines = []
+    reps = 5 if quick else 15
+    x = rng.random((120 if quick else 200, 3))
+    t = torch.from_numpy(x)
+    _check_rips(x, 2)
+    fns: dict[str, Callable[[], object]] = {
+        "torchph_lite": lambda: vr_persistence_l2(t, 2),
+        "torchph_lite collapse_edges=False": lambda: vr_persistence_l2(t, 2, collapse_edges=False),
+        "giotto-ph collapse_edges=True": lambda: ripser_parallel(
+            x, maxdim=2, n_threads=1, collapse_edges=True
+        ),
+        "giotto-ph": lambda: ripser_parallel(x, maxdim=2, n_threads=1),
+    }
+    if gudhi is not None:
+        fns["gudhi collapse_edges + expansion"] = _gudhi_collapsed_rips(x, 2)
+    lines += _row(f"Rips dims 0-2, n={x.shape[0]}, R³", _measure(fns, reps), "torchph_lite")
+    x = rng.random((300 if quick else 1000, 2))
+    t = torch.from_numpy(x)
+    _check_rips(x, 1)
+    fns = {
+        "torchph_lite": lambda: vr_persistence_l2(t, 1),
+        "torchph_lite collapse_edges=True": lambda: vr_persistence_l2(t, 1, collapse_edges=True),
+        "giotto-ph": lambda: ripser_parallel(x, maxdim=1, n_threads=1),
+        "giotto-ph collapse_edges=True": lambda: ripser_parallel(
+            x, maxdim=1, n_threads=1, collapse_edges=True
+        ),
+    }
+    res = _measure(fns, 3 if quick else 5)
+    lines += _row(f"Rips dims 0-1, n={x.shape[0]}, R²", res, "torchph_lite")
+    return lines
+
+
+# ----------------------------------------------------------------------------------------------
 # cold start
 # ----------------------------------------------------------------------------------------------
 _COLD = """
@@ -226,7 +294,13 @@ pershom.lower_star_persistence(torch.rand(4), [torch.tensor([[0, 1], [1, 2]]),
 t4 = time.perf_counter()
 pershom.calculate_persistence(torch.tensor([[1, 0]]), torch.tensor([2]), torch.tensor([0, 0, 1]), 0)
 t5 = time.perf_counter()
-print(f"{t1 - t0:.2f} {t2 - t1:.2f} {t3 - t2:.2f} {t4 - t3:.2f} {t5 - t4:.2f}")
+cloud = torch.rand(8, 3, dtype=torch.float64)
+pershom.vr_persistence_l2(cloud, 2, collapse_edges=False)
+t6 = time.perf_counter()
+pershom.vr_persistence_l2(cloud, 2)
+t7 = time.perf_counter()
+marks = [t0, t1, t2, t3, t4, t5, t6, t7]
+print(" ".join(f"{b - a:.2f}" for a, b in zip(marks, marks[1:])))
 """
 
 
@@ -245,6 +319,8 @@ def bench_cold_start() -> list[str]:
         "cubical 3-D dim 1 (reduction)",
         "lower-star",
         "calculate_persistence",
+        "Vietoris-Rips dims 0-2 without collapse (the engine)",
+        "Vietoris-Rips dims 0-2 with edge collapse (after the engine)",
     ]
     return [f"| {n} | {c} | {w} |" for n, c, w in zip(names, cold, warm)]
 
@@ -270,6 +346,7 @@ def main() -> None:
         lines += bench_cubical(args.quick, rng)
         lines += bench_training_step(args.quick, rng)
         lines += bench_lower_star(args.quick, rng)
+    lines += bench_rips_collapse(args.quick, rng)
     missing = [n for n, m in (("cripser", cripser), ("giotto-tda", GtdaCubical)) if m is None]
     if missing:
         lines += ["", f"Not installed, not compared: {', '.join(missing)}."]

@@ -166,6 +166,8 @@ class Records:
     tie: np.ndarray  # filtration position (or id) of the birth cell: the last sort key
     birth_src: np.ndarray
     death_src: np.ndarray | None
+    #: the pairs are of positive length and sorted already within each item (kernel order)
+    presorted: bool = False
 
 
 def assemble_diagrams(
@@ -188,9 +190,15 @@ def assemble_diagrams(
     for r in finite:
         assert r.death_values is not None
         assert r.death_src is not None
-        keep = r.birth_values < r.death_values
-        order = np.lexsort((r.tie[keep], r.death_values[keep], r.birth_values[keep], r.items[keep]))
-        sel = np.flatnonzero(keep)[order]
+        if r.presorted:  # only the items' order is left to do (several groups of shapes)
+            monotone = r.items.shape[0] < 2 or bool((r.items[1:] >= r.items[:-1]).all())
+            sel = np.arange(r.items.shape[0]) if monotone else np.argsort(r.items, kind="stable")
+        else:
+            keep = r.birth_values < r.death_values
+            order = np.lexsort(
+                (r.tie[keep], r.death_values[keep], r.birth_values[keep], r.items[keep])
+            )
+            sel = np.flatnonzero(keep)[order]
         index_parts.append(np.stack((r.birth_src[sel], r.death_src[sel]), 1).reshape(-1))
         pair_counts[r.dim] = np.bincount(r.items[sel], minlength=n_items)
     n_pair_values = int(2 * pair_counts.sum())

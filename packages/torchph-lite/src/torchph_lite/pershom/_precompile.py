@@ -151,3 +151,25 @@ register_kernel_group(
         (torch.float64,),
     )
 )
+
+
+# ----------------------------------------------------------------------------------------------
+# edge collapse of Vietoris-Rips filtrations
+# ----------------------------------------------------------------------------------------------
+def _warm_collapse(dtype: torch.dtype) -> None:
+    # The collapse kernel works in float64 whatever the input dtype: one specialisation.
+    from .api import vr_persistence, vr_persistence_l2
+
+    cloud = _tiny_cloud(dtype)
+    vr_persistence_l2(cloud, 2, collapse_edges=True)
+    vr_persistence(torch.cdist(cloud, cloud).detach(), 2, collapse_edges=True)
+
+
+register_kernel_group(
+    KernelGroup(
+        "vr_collapse",
+        "vr_persistence*, edge collapse (collapse_edges; the default for max_dimension >= 2)",
+        _warm_collapse,
+        (torch.float64,),
+    )
+)

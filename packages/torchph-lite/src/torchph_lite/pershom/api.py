@@ -21,7 +21,9 @@ Semantics (shared by all three functions):
 
 Computation: dimension 0 is a dense Prim minimum spanning forest; dimensions :math:`\ge 1` use
 persistent cohomology with implicit coboundaries, clearing, apparent and emergent pairs in numba
-(:mod:`torchph_lite.pershom._cohomology`). CUDA inputs are supported: with ``max_dimension=0`` the
+(:mod:`torchph_lite.pershom._cohomology`), for ``max_dimension >= 2`` on the edge-collapsed
+filtration (``collapse_edges``, :mod:`torchph_lite.pershom._edge_collapse`: same diagrams, fewer
+simplices). CUDA inputs are supported: with ``max_dimension=0`` the
 spanning forest is computed on the GPU with torch ops; higher dimensions run on the CPU kernels and
 the values are gathered on the GPU. Both paths give identical diagrams.
 """
@@ -37,6 +39,11 @@ import torch
 from ._assemble import Diagram, Records, assemble, sort_records
 from ._batch import records_from_matrices, records_from_points, records_from_points_dim0
 from ._cpu_values import GatheredValues, gather_values
+from ._edge_collapse import (
+    collapsed_records_from_matrices,
+    collapsed_records_from_points,
+    use_collapse,
+)
 from ._edge_lengths import edge_lengths
 from ._metrics import L1, L2, MATRIX
 from ._torch_h0 import spanning_forest_torch, unit_scaled_torch
@@ -62,6 +69,7 @@ def vr_persistence_l1(
     max_ball_diameter: float = 0.0,
     *,
     backend: Backend = "auto",
+    collapse_edges: bool | None = None,
 ) -> Diagram | list[Diagram]:
     r"""Vietoris-Rips persistence of a point cloud under the L1 (Manhattan) metric.
 
@@ -72,6 +80,10 @@ def vr_persistence_l1(
         max_ball_diameter: filtration threshold; ``0`` for none.
         backend: ``"auto"`` (torch ops for dimension 0 on CUDA, numba otherwise), ``"numba"`` or
             ``"torch"`` (dimension-0 spanning forest with torch ops on any device).
+        collapse_edges: compute on the edge-collapsed filtration (Boissonnat-Pritam), which has
+            the same diagrams and the same values (see :mod:`._edge_collapse`): ``None`` (the
+            default) collapses for ``max_dimension >= 2``, where it is faster; ``True`` also for
+            ``max_dimension = 1``; ``False`` never.
 
     Returns:
         ``(non_essential, essential)``, or a list of them for a batch (see the module docs).
@@ -90,7 +102,9 @@ def vr_persistence_l1(
     >>> non_essential[1], essential[0]
     (tensor([[1., 2.]]), tensor([0.]))
     """
-    return _point_cloud_persistence(point_cloud, max_dimension, max_ball_diameter, L1, backend)
+    return _point_cloud_persistence(
+        point_cloud, max_dimension, max_ball_diameter, L1, backend, collapse_edges
+    )
 
 
 def vr_persistence_l2(
@@ -99,6 +113,7 @@ def vr_persistence_l2(
     max_ball_diameter: float = 0.0,
     *,
     backend: Backend = "auto",
+    collapse_edges: bool | None = None,
 ) -> Diagram | list[Diagram]:
     r"""Vietoris-Rips persistence of a point cloud under the Euclidean (L2) metric.
 
@@ -113,7 +128,9 @@ def vr_persistence_l2(
     >>> square.grad.abs().sum().item() > 0
     True
     """
-    return _point_cloud_persistence(point_cloud, max_dimension, max_ball_diameter, L2, backend)
+    return _point_cloud_persistence(
+        point_cloud, max_dimension, max_ball_diameter, L2, backend, collapse_edges
+    )
 
 
 def vr_persistence(
@@ -122,6 +139,7 @@ def vr_persistence(
     max_ball_diameter: float = 0.0,
     *,
     backend: Backend = "auto",
+    collapse_edges: bool | None = None,
 ) -> Diagram | list[Diagram]:
     r"""Vietoris-Rips persistence of a distance matrix.
 
@@ -132,7 +150,7 @@ def vr_persistence(
         distance_matrix: ``(n, n)``, a ``(B, n, n)`` batch or a list of ``(n_i, n_i)`` matrices.
         max_dimension: largest homology dimension (0 to 3).
         max_ball_diameter: filtration threshold; ``0`` for none.
-        backend: as in :func:`vr_persistence_l1`.
+        backend, collapse_edges: as in :func:`vr_persistence_l1`.
 
     Returns:
         ``(non_essential, essential)``, or a list of them for a batch.
@@ -150,6 +168,8 @@ def vr_persistence(
     """
     md = check_max_dimension(max_dimension)
     threshold = check_max_ball_diameter(max_ball_diameter)
+    collapse = use_collapse(collapse_edges, md)
+    from_matrices = collapsed_records_from_matrices if collapse else records_from_matrices
     matrices, batched = _matrix_list(distance_matrix)
     host = [_host_matrix(m, i if batched else None) for i, m in enumerate(matrices)]
     sizes = np.array([h.shape[0] for h in host], dtype=np.int64)
@@ -161,9 +181,9 @@ def vr_persistence(
         parts = [torch.from_numpy(h).to(device) for h in host]
         records = sort_records(_torch_records(parts, MATRIX, threshold))
     elif (sizes == sizes[0]).all():
-        records = records_from_matrices(np.stack(host), md, threshold)
+        records = from_matrices(np.stack(host), md, threshold)
     else:
-        records = _concat_records([records_from_matrices(h[None], md, threshold) for h in host])
+        records = _concat_records([from_matrices(h[None], md, threshold) for h in host])
     flat = (
         matrices[0].reshape(-1) if n_inputs == 1 else torch.cat([m.reshape(-1) for m in matrices])
     )
@@ -260,14 +280,17 @@ def _point_cloud_persistence(
     max_ball_diameter: float,
     metric: int,
     backend: str,
+    collapse_edges: bool | None,
 ) -> Diagram | list[Diagram]:
     md = check_max_dimension(max_dimension)
     threshold = check_max_ball_diameter(max_ball_diameter)
+    collapse = use_collapse(collapse_edges, md)
     clouds = _normalise_clouds(point_cloud)
     flat = clouds.flat
     use_torch = _use_torch(backend, md, flat.device)
     numba_values = (
         not use_torch
+        and not collapse  # (the collapsed records take the generic path: values via torch)
         and flat.dtype in _CPU_VALUE_DTYPES
         and flat.device.type == "cpu"
         and 1 <= flat.shape[1] <= 8
@@ -275,12 +298,12 @@ def _point_cloud_persistence(
     if numba_values:
         out = _cpu_persistence(clouds, md, threshold, metric)
     else:
-        out = _generic_persistence(clouds, md, threshold, metric, use_torch)
+        out = _generic_persistence(clouds, md, threshold, metric, use_torch, collapse)
     return out if clouds.batched else out[0]
 
 
 def _generic_persistence(
-    clouds: _Clouds, max_dim: int, threshold: float, metric: int, use_torch: bool
+    clouds: _Clouds, max_dim: int, threshold: float, metric: int, use_torch: bool, collapse: bool
 ) -> list[Diagram]:
     """Any dtype and device: records from the kernels (or torch), values gathered with torch."""
     flat, offsets = clouds.flat, clouds.offsets
@@ -293,7 +316,8 @@ def _generic_persistence(
     elif max_dim == 0:
         records = Records._make(records_from_points_dim0(host, offsets, metric, threshold))
     else:
-        records = records_from_points(host, offsets, metric, max_dim, threshold)
+        from_points = collapsed_records_from_points if collapse else records_from_points
+        records = from_points(host, offsets, metric, max_dim, threshold)
 
     def lengths(a: np.ndarray, b: np.ndarray) -> torch.Tensor:
         ends = np.concatenate((a, b))

@@ -23,7 +23,9 @@ without it a ``(B, H, W)`` tensor is one 3-D image. A list of images is a batch 
 computed in one call of the kernels.
 
 Computation: dimension 0 by union-find, the top dimension by union-find on the dual graph
-(Alexander duality), dimension 1 of 3-D images by a Z/2 reduction cleared by the latter. On CUDA,
+(Alexander duality), dimension 1 of 3-D images by a Z/2 reduction cleared by the latter. 2-D
+images go straight through the pixel grid (:func:`._grid_kernels.grid_pairs_2d`: a radix sort and
+two union-find sweeps). On CUDA,
 ``max_dimension=0`` runs on the device (:mod:`._torch_merge`); the rest is computed on the CPU
 and the values are gathered on the device.
 """
@@ -43,7 +45,7 @@ from ._cell_complex import (
     gather_diagrams,
     persistence_pairs,
 )
-from ._grid_kernels import grid_geometry, grid_pairs
+from ._grid_kernels import grid_geometry, grid_pairs, grid_pairs_2d
 
 __all__ = ["cubical_persistence"]
 
@@ -262,16 +264,21 @@ def _grid_persistence(
         flat_g = np.ascontiguousarray(g.reshape(len(members), size))
         with_top = max_dim >= d - 1
         top_cells = construction == "T"
-        pairs0, ess0, pairs_top = grid_pairs(
-            flat_g, top_cells, with_top, *_geometry(shape, top_cells)
-        )
+        if d == 2:
+            pairs0, ess0, pairs_top = grid_pairs_2d(flat_g, shape[0], shape[1], top_cells, with_top)
+        else:
+            pairs0, ess0, pairs_top = grid_pairs(
+                flat_g, top_cells, with_top, *_geometry(shape, top_cells)
+            )
         flat_g = flat_g.reshape(-1)
         src = src.reshape(-1)
         for k, flat in ((0, pairs0), (d - 1, pairs_top)):
             if k == d - 1 and not with_top:
                 continue
             bp, dp = flat[0::2], flat[1::2]
-            fin[k].append(Records(k, ids[bp // size], flat_g[bp], flat_g[dp], bp, src[bp], src[dp]))
+            fin[k].append(
+                Records(k, ids[bp // size], flat_g[bp], flat_g[dp], bp, src[bp], src[dp], d == 2)
+            )
         ess.append(Records(0, ids[ess0 // size], flat_g[ess0], None, ess0, src[ess0], None))
     finite = [_concat_records(fin[k]) for k in sorted(fin) if fin[k] and k <= max_dim]
     essential = [_concat_records(ess)]
@@ -307,6 +314,7 @@ def _concat_records(parts: list[Records]) -> Records:
         np.concatenate([p.tie for p in parts]),
         np.concatenate([p.birth_src for p in parts]),
         None if first.death_src is None else np.concatenate([p.death_src for p in parts]),
+        all(p.presorted for p in parts),
     )
 
 

@@ -20,7 +20,7 @@ from semiconv_nd._cpu import select_builtin, subtract_builtin
 from semiconv_nd._cpu.cache import compile_notice, notice_if_compiling
 from semiconv_nd._cpu.select_generic import make_select_kernels
 from semiconv_nd._cpu.subtract_generic import make_subtract_kernels
-from semiconv_nd._cpu.taps import tap_offsets
+from semiconv_nd._cpu.taps import tap_offsets, tap_table
 from semiconv_nd._cpu.threads import ranges, run_ranges, thread_count
 from semiconv_nd.ops.entries import (
     GEO_OUT_PER_GROUP,
@@ -130,13 +130,16 @@ def select_forward(
     out = torch.empty(shape, dtype=image.dtype)
     prov = torch.empty(shape, dtype=prov_dtype)
     geo_np = np.asarray(geo, dtype=np.int64)
+    taps = tap_table(tuple(kernel.shape))
     if entry.sign != 0:
-        args = (_np(image), _np(kernel), geo_np, float(entry.sign), _np(out), _np(prov), sentinel)
+        args = (_np(image), _np(kernel), geo_np, taps, float(entry.sign), _np(out), _np(prov))
+        args = (*args, sentinel)
         tasks = _forward_tasks(out, kernel, args, scratch_rows=3)
         _builtin(select_builtin.tropical_forward, "tropical select kernels", tasks)
     else:
         forward, _ = _compiled(entry)
-        args = (_np(image), _np(kernel), geo_np, float(entry.zero), _np(out), _np(prov), sentinel)
+        args = (_np(image), _np(kernel), geo_np, taps, float(entry.zero), _np(out), _np(prov))
+        args = (*args, sentinel)
         _run(entry, forward, _forward_tasks(out, kernel, args))
     return out, prov
 
@@ -196,15 +199,16 @@ def subtract_forward(
     """Forward pass of a subtract semifield."""
     out = torch.empty((image.shape[0], out_channels, *output_size), dtype=image.dtype)
     geo_np = np.asarray(geo, dtype=np.int64)
+    taps = tap_table(tuple(kernel.shape))
     if entry.mode >= 0:
         ipow = subtract_builtin.small_integer_power(entry.param) if entry.mode == ROOT else 0
-        args = (_np(image), _np(kernel), geo_np, entry.param, ipow, _np(out))
+        args = (_np(image), _np(kernel), geo_np, taps, entry.param, ipow, _np(out))
         tasks = _forward_tasks(out, kernel, args, scratch_rows=3)
         forward, _ = subtract_builtin.KERNELS[entry.mode]
         _builtin(forward, _SUBTRACT_FAMILIES[entry.mode], tasks)
     else:
         forward, _ = _compiled(entry)
-        args = (_np(image), _np(kernel), geo_np, float(entry.zero), _np(out))
+        args = (_np(image), _np(kernel), geo_np, taps, float(entry.zero), _np(out))
         _run(entry, forward, _forward_tasks(out, kernel, args))
     return out
 
@@ -220,7 +224,7 @@ def subtract_backward(
     """Backward pass of a subtract semifield, recomputing every tap."""
     grad_x = torch.zeros_like(image)
     geo_np = np.asarray(geo, dtype=np.int64)
-    args = (_np(grad), _np(image), _np(kernel), _np(out), geo_np)
+    args = (_np(grad), _np(image), _np(kernel), _np(out), geo_np, tap_table(tuple(kernel.shape)))
     if entry.mode >= 0:
         ipow = subtract_builtin.small_integer_power(entry.param) if entry.mode == ROOT else 0
         args = (*args, entry.param, ipow, _np(grad_x))

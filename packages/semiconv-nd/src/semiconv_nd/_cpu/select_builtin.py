@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from semiconv_nd._cpu.cache import CACHE
-from semiconv_nd._cpu.taps import column_span, gather, input_index, kernel_row, unravel_tap
+from semiconv_nd._cpu.taps import column_span, gather, input_index, kernel_row
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -56,10 +56,11 @@ def _select_tap(xs, a_s, b_s, sign, g, tap):
 
 
 @njit(nogil=True, cache=CACHE)
-def tropical_forward(x, w, geo, sx, out, prov, sentinel, scratch, start, stop):
+def tropical_forward(x, w, geo, taps, sx, out, prov, sentinel, scratch, start, stop):
     """Tropical forward pass of output rows ``[start, stop)``. Writes ``out`` and ``prov``.
 
-    ``scratch`` is a ``(3, oW)`` buffer of the image's dtype, private to this range.
+    ``taps`` is the tap table of :func:`semiconv_nd._cpu.taps.tap_table`; ``scratch`` a
+    ``(3, oW)`` buffer of the image's dtype, private to this range.
     """
     _, _, depth, height, width = x.shape
     _, n_in, k_d, k_h, k_w = w.shape
@@ -79,7 +80,7 @@ def tropical_forward(x, w, geo, sx, out, prov, sentinel, scratch, start, stop):
         acc[:] = -np.inf
         best[:] = -1.0
         for t in range(n_taps):
-            c, td, th, tw = unravel_tap(t, k_d, k_h, k_w)
+            c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
             i_d = input_index(od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D])
             i_h = input_index(oh, geo[GEO_STRIDE_H], geo[GEO_PAD_H], th, geo[GEO_DILATION_H])
             if i_d < 0 or i_d >= depth or i_h < 0 or i_h >= height:

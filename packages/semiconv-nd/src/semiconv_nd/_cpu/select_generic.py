@@ -24,7 +24,7 @@ from typing import Any
 
 from numba import njit
 
-from semiconv_nd._cpu.taps import input_index, kernel_row, unravel_tap
+from semiconv_nd._cpu.taps import input_index, kernel_row
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -58,10 +58,11 @@ def make_select_kernels(
 
     Returns:
         ``(forward, backward)`` numba dispatchers with the signatures
-        ``forward(x, w, geo, zero, out, prov, sentinel, start, stop)`` over output rows and
+        ``forward(x, w, geo, taps, zero, out, prov, sentinel, start, stop)`` over output rows and
         ``backward(grad, prov, x, w, geo, offsets, sentinel, grad_x, grad_w, start, stop)``
         over (batch, group) pairs, ``offsets`` from
-        :func:`semiconv_nd._cpu.taps.tap_offsets` and ``grad_w`` the range's kernel-gradient
+        :func:`semiconv_nd._cpu.taps.tap_offsets`, ``taps`` from
+        :func:`semiconv_nd._cpu.taps.tap_table` and ``grad_w`` the range's kernel-gradient
         copy.
     """
     select = njit(add_select)
@@ -70,7 +71,9 @@ def make_select_kernels(
     d_krn = njit(d_times_d_kernel)
 
     @njit(nogil=True)
-    def forward(x, w, geo, zero, out, prov, sentinel, start, stop):  # pragma: no cover - numba
+    def forward(
+        x, w, geo, taps, zero, out, prov, sentinel, start, stop
+    ):  # pragma: no cover - numba
         _, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
         _, c_out, o_d, o_h, o_w = out.shape
@@ -87,7 +90,7 @@ def make_select_kernels(
                 acc = x.dtype.type(zero)
                 best = -1
                 for t in range(n_taps):
-                    c, td, th, tw = unravel_tap(t, k_d, k_h, k_w)
+                    c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
                     i_d = input_index(
                         od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
                     )

@@ -39,7 +39,6 @@ from semiconv_nd._cpu.taps import (
     input_index,
     kernel_row,
     scatter_add,
-    unravel_tap,
 )
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
@@ -168,7 +167,9 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
     """The forward and backward kernels of one ``mode`` (a constant: numba prunes the others)."""
 
     @njit(nogil=True, cache=CACHE)
-    def forward(x, w, geo, param, ipow, out, scratch, start, stop):  # pragma: no cover - numba
+    def forward(
+        x, w, geo, taps, param, ipow, out, scratch, start, stop
+    ):  # pragma: no cover - numba
         """Forward pass of output rows ``[start, stop)``. Writes ``out``."""
         _, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
@@ -195,7 +196,7 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
                         if top[j] == -np.inf:
                             top[j] = 0.0
                 for t in range(n_taps):
-                    c, td, th, tw = unravel_tap(t, k_d, k_h, k_w)
+                    c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
                     i_d = input_index(
                         od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
                     )
@@ -233,7 +234,7 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
 
     @njit(nogil=True, cache=CACHE)
     def backward(
-        grad, x, w, y, geo, param, ipow, grad_x, grad_w, scratch, start, stop
+        grad, x, w, y, geo, taps, param, ipow, grad_x, grad_w, scratch, start, stop
     ):  # pragma: no cover - numba
         """Recomputing backward pass of the (batch, group) pairs ``[start, stop)``.
 
@@ -267,7 +268,7 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
                             else:
                                 ref[j] = prm * yv if ok else 0.0
                         for t in range(n_taps):
-                            c, td, th, tw = unravel_tap(t, k_d, k_h, k_w)
+                            c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
                             i_d = input_index(
                                 od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
                             )
@@ -308,8 +309,9 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
 
 
 #: ``KERNELS[mode]``: the ``(forward, backward)`` kernels of :data:`LINEAR`, :data:`ROOT` and
-#: :data:`LOG`, with the signatures ``forward(x, w, geo, param, ipow, out, scratch, start,
-#: stop)`` and ``backward(grad, x, w, y, geo, param, ipow, grad_x, grad_w, scratch, start,
-#: stop)``; ``ipow`` from :func:`small_integer_power`, ``scratch`` a private ``(4, oW)``
-#: buffer of the data's dtype.
+#: :data:`LOG`, with the signatures ``forward(x, w, geo, taps, param, ipow, out, scratch,
+#: start, stop)`` and ``backward(grad, x, w, y, geo, taps, param, ipow, grad_x, grad_w,
+#: scratch, start, stop)``; ``taps`` from :func:`semiconv_nd._cpu.taps.tap_table`, ``ipow``
+#: from :func:`small_integer_power`, ``scratch`` a private ``(4, oW)`` buffer of the data's
+#: dtype.
 KERNELS = {mode: _make_kernels(mode) for mode in (LINEAR, ROOT, LOG)}

@@ -20,7 +20,7 @@ from typing import Any
 
 from numba import njit
 
-from semiconv_nd._cpu.taps import input_index, kernel_row, unravel_tap
+from semiconv_nd._cpu.taps import input_index, kernel_row
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -72,8 +72,8 @@ def make_subtract_kernels(
 
     Returns:
         ``(forward, backward)`` numba dispatchers with the signatures
-        ``forward(x, w, geo, zero, out, start, stop)`` over output rows and
-        ``backward(grad, x, w, y, geo, grad_x, grad_w, start, stop)`` over (batch, group)
+        ``forward(x, w, geo, taps, zero, out, start, stop)`` over output rows and
+        ``backward(grad, x, w, y, geo, taps, grad_x, grad_w, start, stop)`` over (batch, group)
         pairs, ``grad_w`` being the range's kernel-gradient copy.
     """
     plus = njit(add)
@@ -87,7 +87,7 @@ def make_subtract_kernels(
     d_post = njit(_unit if d_post_d_acc is None else d_post_d_acc)
 
     @njit(nogil=True)
-    def forward(x, w, geo, zero, out, start, stop):  # pragma: no cover - numba
+    def forward(x, w, geo, taps, zero, out, start, stop):  # pragma: no cover - numba
         _, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
         _, c_out, o_d, o_h, o_w = out.shape
@@ -103,7 +103,7 @@ def make_subtract_kernels(
             for ow in range(o_w):
                 acc = x.dtype.type(zero)
                 for t in range(n_taps):
-                    c, td, th, tw = unravel_tap(t, k_d, k_h, k_w)
+                    c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
                     i_d = input_index(
                         od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
                     )
@@ -119,7 +119,7 @@ def make_subtract_kernels(
                 out[b, o, od, oh, ow] = post(acc)
 
     @njit(nogil=True)
-    def backward(grad, x, w, y, geo, grad_x, grad_w, start, stop):  # pragma: no cover - numba
+    def backward(grad, x, w, y, geo, taps, grad_x, grad_w, start, stop):  # pragma: no cover - numba
         _, c_out, o_d, o_h, o_w = grad.shape
         _, n_in, k_d, k_h, k_w = w.shape
         depth, height, width = x.shape[2], x.shape[3], x.shape[4]
@@ -137,7 +137,7 @@ def make_subtract_kernels(
                             res = undo(y[b, o, od, oh, ow])
                             res_grad = grad[b, o, od, oh, ow] * d_post(res)
                             for t in range(n_taps):
-                                c, td, th, tw = unravel_tap(t, k_d, k_h, k_w)
+                                c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
                                 i_d = input_index(
                                     od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
                                 )

@@ -1,10 +1,14 @@
 """The shared index arithmetic of :mod:`semiconv_nd._tap_math`, compiled for the CPU kernels.
 
-Also :func:`tap_offsets`, the flat input offset of every tap (computed with numpy, outside the
-kernels), used by the O(outputs) select backward passes.
+Also, computed with numpy outside the kernels once per call: :func:`tap_table`, the
+``(channel, td, th, tw)`` of every flat tap (the kernels' tap loops read it instead of dividing),
+and :func:`tap_offsets`, the flat input offset of every tap, used by the O(outputs) select
+backward passes.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from numba import njit
@@ -20,13 +24,31 @@ __all__ = [
     "kernel_row",
     "scatter_add",
     "tap_offsets",
-    "unravel_tap",
+    "tap_table",
 ]
 
-unravel_tap = njit(cache=CACHE)(_tap_math.unravel_tap)
 input_index = njit(cache=CACHE)(_tap_math.input_index)
 column_span = njit(cache=CACHE)(_tap_math.column_span)
 kernel_row = njit(cache=CACHE)(_tap_math.kernel_row)
+
+
+@functools.lru_cache(maxsize=64)
+def tap_table(w_shape: tuple[int, ...]) -> np.ndarray:
+    """The ``(channel, td, th, tw)`` of every flat tap of a ``(K_o, I, kD, kH, kW)`` kernel.
+
+    Row ``t`` is :func:`semiconv_nd._tap_math.unravel_tap` of ``t`` (read-only int64 array).
+
+    Example:
+        >>> tap_table((1, 2, 1, 1, 2)).tolist()
+        [[0, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0], [1, 0, 0, 1]]
+    """
+    _, n_in, k_d, k_h, k_w = w_shape
+    table = np.array(
+        [_tap_math.unravel_tap(t, k_d, k_h, k_w) for t in range(n_in * k_d * k_h * k_w)],
+        dtype=np.int64,
+    ).reshape(-1, 4)
+    table.flags.writeable = False
+    return table
 
 
 def tap_offsets(in_shape: tuple[int, ...], w_shape: tuple[int, ...], geo: list[int]) -> np.ndarray:

@@ -20,7 +20,7 @@ from semiconv_nd._cpu import select_builtin, subtract_builtin
 from semiconv_nd._cpu.cache import compile_notice, notice_if_compiling
 from semiconv_nd._cpu.select_generic import make_select_kernels
 from semiconv_nd._cpu.subtract_generic import make_subtract_kernels
-from semiconv_nd._cpu.taps import tap_offsets, tap_table
+from semiconv_nd._cpu.taps import tap_offsets, tap_table_for
 from semiconv_nd._cpu.threads import ranges, run_ranges, thread_count
 from semiconv_nd.ops.entries import (
     GEO_OUT_PER_GROUP,
@@ -130,7 +130,7 @@ def select_forward(
     out = torch.empty(shape, dtype=image.dtype)
     prov = torch.empty(shape, dtype=prov_dtype)
     geo_np = np.asarray(geo, dtype=np.int64)
-    taps = tap_table(tuple(kernel.shape))
+    taps = tap_table_for(tuple(kernel.shape), geo, output_size[2], image.shape[4])
     if entry.sign != 0:
         args = (_np(image), _np(kernel), geo_np, taps, float(entry.sign), _np(out), _np(prov))
         args = (*args, sentinel)
@@ -199,7 +199,7 @@ def subtract_forward(
     """Forward pass of a subtract semifield."""
     out = torch.empty((image.shape[0], out_channels, *output_size), dtype=image.dtype)
     geo_np = np.asarray(geo, dtype=np.int64)
-    taps = tap_table(tuple(kernel.shape))
+    taps = tap_table_for(tuple(kernel.shape), geo, output_size[2], image.shape[4])
     if entry.mode >= 0:
         ipow = subtract_builtin.small_integer_power(entry.param) if entry.mode == ROOT else 0
         args = (_np(image), _np(kernel), geo_np, taps, entry.param, ipow, _np(out))
@@ -224,7 +224,8 @@ def subtract_backward(
     """Backward pass of a subtract semifield, recomputing every tap."""
     grad_x = torch.zeros_like(image)
     geo_np = np.asarray(geo, dtype=np.int64)
-    args = (_np(grad), _np(image), _np(kernel), _np(out), geo_np, tap_table(tuple(kernel.shape)))
+    taps = tap_table_for(tuple(kernel.shape), geo, grad.shape[4], image.shape[4])
+    args = (_np(grad), _np(image), _np(kernel), _np(out), geo_np, taps)
     if entry.mode >= 0:
         ipow = subtract_builtin.small_integer_power(entry.param) if entry.mode == ROOT else 0
         args = (*args, entry.param, ipow, _np(grad_x))

@@ -26,12 +26,11 @@ import numpy as np
 from numba import njit
 
 from semiconv_nd._cpu.cache import CACHE
-from semiconv_nd._cpu.taps import column_span, gather, input_index, kernel_row
+from semiconv_nd._cpu.taps import gather, input_index, kernel_row
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
     GEO_DILATION_H,
-    GEO_DILATION_W,
     GEO_OUT_PER_GROUP,
     GEO_PAD_D,
     GEO_PAD_H,
@@ -62,7 +61,7 @@ def tropical_forward(x, w, geo, taps, sx, out, prov, sentinel, scratch, start, s
     ``taps`` is the tap table of :func:`semiconv_nd._cpu.taps.tap_table`; ``scratch`` a
     ``(3, oW)`` buffer of the image's dtype, private to this range.
     """
-    _, _, depth, height, width = x.shape
+    _, _, depth, height, _ = x.shape
     _, n_in, k_d, k_h, k_w = w.shape
     _, c_out, o_d, o_h, o_w = out.shape
     s_w = geo[GEO_STRIDE_W]
@@ -81,11 +80,11 @@ def tropical_forward(x, w, geo, taps, sx, out, prov, sentinel, scratch, start, s
         best[:] = -1.0
         for t in range(n_taps):
             c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
+            lo, hi, first = taps[t, 4], taps[t, 5], taps[t, 6]
             i_d = input_index(od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D])
             i_h = input_index(oh, geo[GEO_STRIDE_H], geo[GEO_PAD_H], th, geo[GEO_DILATION_H])
             if i_d < 0 or i_d >= depth or i_h < 0 or i_h >= height:
                 continue
-            lo, hi, first = column_span(o_w, s_w, geo[GEO_PAD_W], tw, geo[GEO_DILATION_W], width)
             if hi == lo:
                 continue
             x_row = x[b, group * n_in + c, i_d, i_h]

@@ -34,7 +34,6 @@ from numba import njit
 from semiconv_nd._cpu.cache import CACHE
 from semiconv_nd._cpu.fast_math import exp_nonpositive
 from semiconv_nd._cpu.taps import (
-    column_span,
     gather,
     input_index,
     kernel_row,
@@ -44,11 +43,9 @@ from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
     GEO_DILATION_H,
-    GEO_DILATION_W,
     GEO_OUT_PER_GROUP,
     GEO_PAD_D,
     GEO_PAD_H,
-    GEO_PAD_W,
     GEO_STRIDE_D,
     GEO_STRIDE_H,
     GEO_STRIDE_W,
@@ -171,7 +168,7 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
         x, w, geo, taps, param, ipow, out, scratch, start, stop
     ):  # pragma: no cover - numba
         """Forward pass of output rows ``[start, stop)``. Writes ``out``."""
-        _, _, depth, height, width = x.shape
+        _, _, depth, height, _ = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
         _, c_out, o_d, o_h, o_w = out.shape
         s_w = geo[GEO_STRIDE_W]
@@ -197,6 +194,7 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
                             top[j] = 0.0
                 for t in range(n_taps):
                     c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
+                    lo, hi, first = taps[t, 4], taps[t, 5], taps[t, 6]
                     i_d = input_index(
                         od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
                     )
@@ -205,9 +203,6 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
                     )
                     if i_d < 0 or i_d >= depth or i_h < 0 or i_h >= height:
                         continue
-                    lo, hi, first = column_span(
-                        o_w, s_w, geo[GEO_PAD_W], tw, geo[GEO_DILATION_W], width
-                    )
                     if hi == lo:
                         continue
                     x_row = x[b, group * n_in + c, i_d, i_h]
@@ -242,7 +237,7 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
         """
         _, c_out, o_d, o_h, o_w = grad.shape
         _, n_in, k_d, k_h, k_w = w.shape
-        depth, height, width = x.shape[2], x.shape[3], x.shape[4]
+        depth, height = x.shape[2], x.shape[3]
         s_w = geo[GEO_STRIDE_W]
         per_group = geo[GEO_OUT_PER_GROUP]
         groups = c_out // per_group
@@ -269,6 +264,7 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
                                 ref[j] = prm * yv if ok else 0.0
                         for t in range(n_taps):
                             c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
+                            lo, hi, first = taps[t, 4], taps[t, 5], taps[t, 6]
                             i_d = input_index(
                                 od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
                             )
@@ -277,9 +273,6 @@ def _make_kernels(mode: int) -> tuple[Any, Any]:
                             )
                             if i_d < 0 or i_d >= depth or i_h < 0 or i_h >= height:
                                 continue
-                            lo, hi, first = column_span(
-                                o_w, s_w, geo[GEO_PAD_W], tw, geo[GEO_DILATION_W], width
-                            )
                             if hi == lo:
                                 continue
                             ci = group * n_in + c

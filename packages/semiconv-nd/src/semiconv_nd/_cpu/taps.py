@@ -15,7 +15,13 @@ from numba import njit
 
 from semiconv_nd import _tap_math
 from semiconv_nd._cpu.cache import CACHE
-from semiconv_nd.ops.entries import GEO_DILATION_D, GEO_DILATION_H, GEO_DILATION_W
+from semiconv_nd.ops.entries import (
+    GEO_DILATION_D,
+    GEO_DILATION_H,
+    GEO_DILATION_W,
+    GEO_PAD_W,
+    GEO_STRIDE_W,
+)
 
 __all__ = [
     "column_span",
@@ -25,6 +31,7 @@ __all__ = [
     "scatter_add",
     "tap_offsets",
     "tap_table",
+    "tap_table_for",
 ]
 
 input_index = njit(cache=CACHE)(_tap_math.input_index)
@@ -33,22 +40,36 @@ kernel_row = njit(cache=CACHE)(_tap_math.kernel_row)
 
 
 @functools.lru_cache(maxsize=64)
-def tap_table(w_shape: tuple[int, ...]) -> np.ndarray:
-    """The ``(channel, td, th, tw)`` of every flat tap of a ``(K_o, I, kD, kH, kW)`` kernel.
+def tap_table(
+    w_shape: tuple[int, ...], stride_w: int, pad_w: int, dilation_w: int, o_w: int, width: int
+) -> np.ndarray:
+    """Per flat tap of a ``(K_o, I, kD, kH, kW)`` kernel: ``(c, td, th, tw, lo, hi, first)``.
 
-    Row ``t`` is :func:`semiconv_nd._tap_math.unravel_tap` of ``t`` (read-only int64 array).
+    ``(c, td, th, tw)`` is :func:`semiconv_nd._tap_math.unravel_tap` of the tap and
+    ``(lo, hi, first)`` its :func:`semiconv_nd._tap_math.column_span` along the last axis, which
+    does not depend on the output row: the kernels' tap loops read them instead of recomputing
+    them (with integer divisions) for every row. A read-only int64 array.
 
     Example:
-        >>> tap_table((1, 2, 1, 1, 2)).tolist()
-        [[0, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0], [1, 0, 0, 1]]
+        >>> tap_table((1, 1, 1, 1, 2), 1, 1, 1, 4, 4).tolist()  # padding 1 on a width of 4
+        [[0, 0, 0, 0, 1, 4, 0], [0, 0, 0, 1, 0, 4, 0]]
     """
     _, n_in, k_d, k_h, k_w = w_shape
-    table = np.array(
-        [_tap_math.unravel_tap(t, k_d, k_h, k_w) for t in range(n_in * k_d * k_h * k_w)],
-        dtype=np.int64,
-    ).reshape(-1, 4)
+    rows = []
+    for t in range(n_in * k_d * k_h * k_w):
+        c, td, th, tw = _tap_math.unravel_tap(t, k_d, k_h, k_w)
+        span = _tap_math.column_span(o_w, stride_w, pad_w, tw, dilation_w, width)
+        rows.append((c, td, th, tw, *span))
+    table = np.array(rows, dtype=np.int64).reshape(-1, 7)
     table.flags.writeable = False
     return table
+
+
+def tap_table_for(w_shape: tuple[int, ...], geo: list[int], o_w: int, width: int) -> np.ndarray:
+    """:func:`tap_table` of a call with the ``geo`` list of :mod:`semiconv_nd.ops.layout`."""
+    return tap_table(
+        tuple(w_shape), geo[GEO_STRIDE_W], geo[GEO_PAD_W], geo[GEO_DILATION_W], o_w, width
+    )
 
 
 def tap_offsets(in_shape: tuple[int, ...], w_shape: tuple[int, ...], geo: list[int]) -> np.ndarray:

@@ -53,6 +53,8 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     global _POOL
     with _LOCK:
         if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < workers:
+            if _POOL is not None and _POOL[0] == os.getpid():
+                _POOL[2].shutdown(wait=False)  # a smaller pool of this process: retire it
             _POOL = (
                 os.getpid(),
                 workers,

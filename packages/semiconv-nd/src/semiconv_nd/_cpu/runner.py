@@ -74,8 +74,11 @@ def _run(entry: SelectEntry | SubtractEntry | None, kernel: Any, tasks: list[tup
 def _forward_tasks(
     out: torch.Tensor, kernel: torch.Tensor, args: tuple, scratch_rows: int = 0
 ) -> list[tuple]:
-    """One argument tuple per thread: ``args``, a private scratch buffer of ``scratch_rows``
-    output rows (if any) and a range of output rows."""
+    """One argument tuple per thread, over output rows.
+
+    Each is ``args``, a private scratch buffer of ``scratch_rows`` rows (if any) and a range of
+    output rows.
+    """
     n_rows = out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3]
     work = out.shape[4] * math.prod(kernel.shape[1:])
     return [
@@ -87,8 +90,11 @@ def _forward_tasks(
 def _backward_tasks(
     grad: torch.Tensor, kernel: torch.Tensor, geo: list[int], args: tuple, scratch_rows: int = 0
 ) -> tuple[list[tuple], torch.Tensor]:
-    """Per thread ``args``, a zeroed kernel-gradient copy, a private scratch buffer (with
-    ``scratch_rows``) and a range of (batch, group) pairs; and the stacked copies."""
+    """One argument tuple per thread, over (batch, group) pairs, and the kernel-gradient copies.
+
+    Each is ``args``, a zeroed kernel-gradient copy, a private scratch buffer (with
+    ``scratch_rows``) and a range of pairs; the copies are returned stacked.
+    """
     groups = grad.shape[1] // geo[GEO_OUT_PER_GROUP]
     n_pairs = grad.shape[0] * groups
     work = grad[0].numel() // groups * math.prod(kernel.shape[1:])

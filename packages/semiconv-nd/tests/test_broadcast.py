@@ -251,29 +251,53 @@ def test_cuda_matches_cpu(name) -> None:
     torch.testing.assert_close(gpu.cpu(), cpu, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize(
-    ("img_shape", "krn_shape", "kwargs"),
-    [
-        ((2, 4, 16, 16), (4, 1, 3, 3), {"padding": "same", "groups": 4}),
-        ((2, 4, 9, 11), (3, 2, 3, 2), {"groups": 2, "group_broadcasting": True, "stride": 2}),
-        ((2, 3, 7), (2, 3, 3), {"padding": 1, "kind": "corr", "dilation": 2}),
-        ((1, 3, 4, 5, 4), (2, 3, 2, 2, 2), {"padding": ((1, 0), (0, 1), (1, 1))}),
-    ],
-    ids=["2d-depthwise", "2d-broadcast", "1d-corr", "3d"],
-)
-def test_small_linear_torch_route_equals_the_shift_engine(
-    monkeypatch, img_shape, krn_shape, kwargs
-):
-    from semiconv_nd.semifields import broadcast
+SMALL_CASES = {
+    "2d-depthwise": ((2, 4, 16, 16), (4, 1, 3, 3), {"padding": "same", "groups": 4}),
+    "2d-depthwise-k7": ((2, 4, 9, 9), (4, 1, 7, 7), {"padding": "same", "groups": 4}),
+    "2d-broadcast": ((2, 4, 9, 11), (3, 2, 3, 2), {"groups": 2, "group_broadcasting": True}),
+    "2d-stride": ((2, 4, 9, 11), (4, 2, 3, 2), {"groups": 2, "stride": (2, 3), "padding": 1}),
+    "1d-corr": ((2, 3, 7), (2, 3, 3), {"padding": 1, "kind": "corr", "dilation": 2}),
+    "3d": ((1, 3, 4, 5, 4), (2, 3, 2, 2, 2), {"padding": ((1, 0), (0, 1), (1, 1))}),
+}
+SMALL_SEMIFIELDS = {
+    "linear": BroadcastSemifield.linear(),
+    "root3": BroadcastSemifield.root(3.0),
+    "root-1.5": BroadcastSemifield.root(-1.5),
+    "log1": BroadcastSemifield.log(1.0),
+    "log-2": BroadcastSemifield.log(-2.0),
+}
 
-    img = torch.rand(img_shape, dtype=torch.float64, requires_grad=True)
-    krn = torch.rand(krn_shape, dtype=torch.float64, requires_grad=True)
-    conv = BroadcastSemifield.linear().dynamic()
-    assert broadcast._small_linear(img, resolve_geometry(img, krn, **kwargs))
+
+@pytest.mark.parametrize("case", list(SMALL_CASES))
+@pytest.mark.parametrize("name", list(SMALL_SEMIFIELDS))
+def test_small_routes_equal_the_shift_engine(monkeypatch, name, case):
+    """Small linear/root/log calls (all windows at once, or torch's conv) match the shift engine."""
+    from semiconv_nd._shift import small
+
+    img_shape, krn_shape, kwargs = SMALL_CASES[case]
+    gen = torch.Generator().manual_seed(3)
+    img = torch.rand(img_shape, dtype=torch.float64, generator=gen) + 0.25
+    krn = torch.rand(krn_shape, dtype=torch.float64, generator=gen) + 0.25
+    if name.startswith("log"):
+        img, krn = 4 * img - 2, -krn
+    img.requires_grad_()
+    krn.requires_grad_()
+    conv = SMALL_SEMIFIELDS[name].dynamic()
+    assert small.is_small(img, resolve_geometry(img, krn, **kwargs))
     out = conv(img, krn, **kwargs)
     grads = torch.autograd.grad(out.square().sum(), (img, krn))
-    monkeypatch.setattr(broadcast, "_SMALL_LINEAR_PRODUCTS", 0)  # force the shift engine
+    monkeypatch.setattr(small, "SMALL_PRODUCTS", 0)  # force the shift engine
     shift_out = conv(img, krn, **kwargs)
     shift_grads = torch.autograd.grad(shift_out.square().sum(), (img, krn))
-    torch.testing.assert_close(out, shift_out)
-    torch.testing.assert_close(grads, shift_grads)
+    torch.testing.assert_close(out, shift_out, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grads, shift_grads, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["linear", "root3", "log-2"])
+def test_small_route_gradcheck(name):
+    img = (torch.rand(1, 2, 5, 4, dtype=torch.float64) + 0.5).requires_grad_()
+    krn = (torch.rand(2, 1, 3, 2, dtype=torch.float64) + 0.5).requires_grad_()
+    conv = SMALL_SEMIFIELDS[name].dynamic()
+    assert torch.autograd.gradcheck(
+        lambda x, g: conv(x, g, padding="same", groups=2, stride=(1, 2)), (img, krn)
+    )

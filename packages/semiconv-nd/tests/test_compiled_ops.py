@@ -154,3 +154,36 @@ def test_torch_compile_dynamic_batch_does_not_recompile():
     # The lazy module's first call (which pins its geometry) may trace once more; after that,
     # new batch sizes reuse the graph.
     assert graphs[-1] == graphs[-2]
+
+
+@pytest.mark.parametrize(
+    "semifield",
+    [
+        SelectSemifield.tropical_max(),
+        SubtractSemifield.linear(),
+        SubtractSemifield.root(2.5),
+        SubtractSemifield.log(-1.0),
+    ],
+    ids=["tmax", "linear", "root2.5", "log-1"],
+)
+def test_threaded_ranges_match_one_thread(monkeypatch, semifield):
+    """The CPU kernels split into several threads' ranges give the one-thread results."""
+    from semiconv_nd._cpu import threads
+
+    img = (torch.rand(3, 4, 9, 10, dtype=torch.float64) + 0.5).requires_grad_()
+    krn = (torch.rand(4, 2, 3, 2, dtype=torch.float64) + 0.5).requires_grad_()
+    conv = semifield.dynamic()
+    kwargs = {"groups": 2, "padding": "same", "stride": (1, 2)}
+
+    def run():
+        out = conv(img, krn, **kwargs)
+        return (out, *torch.autograd.grad(out.square().sum(), (img, krn)))
+
+    one = run()
+    monkeypatch.setattr(threads, "MIN_WORK_PER_THREAD", 1)
+    monkeypatch.setattr(threads.torch, "get_num_threads", lambda: 3)
+    assert threads.thread_count(12, 1) == 3
+    several = run()
+    torch.testing.assert_close(several[0], one[0], rtol=0, atol=0)
+    torch.testing.assert_close(several[1], one[1], rtol=0, atol=0)  # disjoint image ranges
+    torch.testing.assert_close(several[2], one[2])  # kernel copies summed in another order

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -134,6 +135,58 @@ def resolve_geometry(
         raise TypeError(f"img: expected a torch.Tensor, got {type(img).__name__}")
     if not isinstance(kernel, torch.Tensor):
         raise TypeError(f"kernel: expected a torch.Tensor, got {type(kernel).__name__}")
+    if torch.compiler.is_compiling():
+        return _resolve(img, kernel, stride, padding, dilation, groups, group_broadcasting, kind)
+    key = (
+        img.shape,
+        kernel.shape,
+        img.dtype,
+        kernel.dtype,
+        img.device,
+        kernel.device,
+        _hashable(stride),
+        _hashable(padding),
+        _hashable(dilation),
+        _hashable(groups),
+        _hashable(group_broadcasting),
+        _hashable(kind),
+    )
+    try:
+        return _RESOLVED[key]
+    except (KeyError, TypeError):  # TypeError: unhashable (an unusual but valid argument)
+        pass
+    geometry = _resolve(img, kernel, stride, padding, dilation, groups, group_broadcasting, kind)
+    if len(_RESOLVED) >= _RESOLVED_MAX:
+        _RESOLVED.clear()
+    with contextlib.suppress(TypeError):
+        _RESOLVED[key] = geometry
+    return geometry
+
+
+# Valid calls repeat their geometry (a training loop): validated geometries are kept, keyed by
+# the shapes, dtypes, devices and arguments, with the arguments' types (``True`` is not ``1``).
+_RESOLVED: dict[tuple[object, ...], ConvGeometry] = {}
+_RESOLVED_MAX = 256
+
+
+def _hashable(value: object) -> object:
+    """``value`` tagged with its type (and its items' types) for the geometry cache key."""
+    if isinstance(value, (tuple, list)):
+        return (type(value), tuple(_hashable(item) for item in value))
+    return (type(value), value)
+
+
+def _resolve(
+    img: torch.Tensor,
+    kernel: torch.Tensor,
+    stride: grid.IntOrTuple,
+    padding: grid.Padding,
+    dilation: grid.IntOrTuple,
+    groups: int,
+    group_broadcasting: bool,
+    kind: Literal["conv", "corr"],
+) -> ConvGeometry:
+    """:func:`resolve_geometry` without the cache."""
     if img.dim() < 3:
         raise ValueError(
             f"img: expected a (B, C, *spatial) tensor with at least one spatial axis, "

@@ -5,8 +5,8 @@ numba kernels once per machine (later processes load them from numba's on-disk c
 where that time should not be spent on the first real call, e.g. as a step of a Docker image
 build (``RUN python -m semiconv_nd.precompile``) or before saving a CI cache of
 ``NUMBA_CACHE_DIR``. It compiles the kernels of the tropical select semifields and of the
-linear/root/log subtract semifields for float32 and float64; 1-D, 2-D and 3-D convolutions share
-them. User-defined semifields compile once per process and cannot be warmed ahead.
+linear, root and log subtract semifields for float32 and float64; 1-D, 2-D and 3-D convolutions
+share them. User-defined semifields compile once per process and cannot be warmed ahead.
 
 Usage::
 
@@ -31,8 +31,13 @@ def _families() -> dict[str, object]:
     from semiconv_nd.semifields.select import SelectSemifield
     from semiconv_nd.semifields.subtract import SubtractSemifield
 
-    # One semifield per compiled kernel: linear/root/log share one subtract kernel.
-    return {"select": SelectSemifield.tropical_max(), "subtract": SubtractSemifield.root(2.0)}
+    # One semifield per compiled kernel pair: tropical max/min share theirs, every root(p) too.
+    return {
+        "select": SelectSemifield.tropical_max(),
+        "linear": SubtractSemifield.linear(),
+        "root": SubtractSemifield.root(2.0),
+        "log": SubtractSemifield.log(1.0),
+    }
 
 
 def precompile(dtypes: Sequence[str] = ("float32", "float64")) -> dict[str, float]:
@@ -50,7 +55,7 @@ def precompile(dtypes: Sequence[str] = ("float32", "float64")) -> dict[str, floa
     Example:
         >>> import semiconv_nd
         >>> sorted(semiconv_nd.precompile(dtypes=["float64"]))
-        ['select/float64', 'subtract/float64']
+        ['linear/float64', 'log/float64', 'root/float64', 'select/float64']
     """
     unknown = [name for name in dtypes if name not in _DTYPES]
     if unknown:

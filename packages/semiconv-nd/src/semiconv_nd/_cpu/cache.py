@@ -156,7 +156,7 @@ def compile_notice(what: str, per_process: bool = False) -> None:
     logger.warning("semiconv_nd: compiling the %s with numba, %s.", what, when)
 
 
-_CHECKED: set[tuple[str, str]] = set()
+_CHECKED: set[tuple[str, str, str]] = set()
 
 
 def notice_if_compiling(dispatcher: Any, family: str, args: tuple[Any, ...]) -> None:
@@ -171,7 +171,7 @@ def notice_if_compiling(dispatcher: Any, family: str, args: tuple[Any, ...]) -> 
         args: The arguments of the coming call (their numba types select the version).
     """
     dtype = str(getattr(args[0], "dtype", "?"))
-    token = (f"{dispatcher.py_func.__module__}.{dispatcher.py_func.__qualname__}", dtype)
+    token = (family, f"{dispatcher.py_func.__module__}.{dispatcher.py_func.__qualname__}", dtype)
     if token in _CHECKED:
         return
     _CHECKED.add(token)

@@ -11,7 +11,10 @@ backward pass is O(outputs), like
 ``d_times_d_kernel`` at the selected image and kernel values.
 
 These kernels are closures over the user's functions, so numba cannot cache them on disk; the
-caller (:mod:`semiconv_nd.ops.registry`) keeps them per ``cache_name`` for the process.
+caller (:mod:`semiconv_nd.ops.registry`) keeps them per ``cache_name`` for the process. They are
+kept small so that they compile quickly: serial ``nogil`` loops over a range of items (spread
+over threads by :mod:`.threads`), one flat loop over the taps with the index arithmetic of
+:mod:`semiconv_nd._tap_math`.
 """
 
 from __future__ import annotations
@@ -19,10 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from semiconv_nd._cpu.select_builtin import tap_offsets
+from semiconv_nd._cpu.taps import input_index, kernel_row
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -56,99 +58,92 @@ def make_select_kernels(
 
     Returns:
         ``(forward, backward)`` numba dispatchers with the signatures
-        ``forward(x, w, geo, zero, out, prov, sentinel)`` and
-        ``backward(grad, prov, x, w, geo, sentinel, grad_x, grad_w_parts)``.
+        ``forward(x, w, geo, taps, zero, out, prov, sentinel, start, stop)`` over output rows and
+        ``backward(grad, prov, x, w, geo, offsets, sentinel, grad_x, grad_w, start, stop)``
+        over (batch, group) pairs, ``offsets`` from
+        :func:`semiconv_nd._cpu.taps.tap_offsets`, ``taps`` from
+        :func:`semiconv_nd._cpu.taps.tap_table` and ``grad_w`` the range's kernel-gradient
+        copy.
     """
     select = njit(add_select)
     mul = njit(times)
     d_img = njit(d_times_d_img)
     d_krn = njit(d_times_d_kernel)
 
-    @njit(parallel=True)
-    def forward(x, w, geo, zero, out, prov, sentinel):  # pragma: no cover - numba
-        batch, _, depth, height, width = x.shape
+    @njit(nogil=True)
+    def forward(
+        x, w, geo, taps, zero, out, prov, sentinel, start, stop
+    ):  # pragma: no cover - numba
+        _, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
         _, c_out, o_d, o_h, o_w = out.shape
-        s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
-        p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
-        d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
-        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
-        for plane in prange(batch * c_out):
+        n_taps = n_in * k_d * k_h * k_w
+        n_rows = o_d * o_h
+        for item in range(start, stop):
+            plane = item // n_rows
             b = plane // c_out
             o = plane % c_out
-            group = o // per_group
-            row = o % per_group if broadcast else o
-            for od in range(o_d):
-                for oh in range(o_h):
-                    for ow in range(o_w):
-                        acc = x.dtype.type(zero)
-                        best = -1
-                        t = 0
-                        for c in range(n_in):
-                            for td in range(k_d):
-                                i_d = od * s_d - p_d + td * d_d
-                                for th in range(k_h):
-                                    i_h = oh * s_h - p_h + th * d_h
-                                    for tw in range(k_w):
-                                        i_w = ow * s_w - p_w + tw * d_w
-                                        if (
-                                            0 <= i_d < depth
-                                            and 0 <= i_h < height
-                                            and 0 <= i_w < width
-                                        ):
-                                            val = x.dtype.type(
-                                                mul(
-                                                    x[b, group * n_in + c, i_d, i_h, i_w],
-                                                    w[row, c, td, th, tw],
-                                                )
-                                            )
-                                            # NaN wins, like max_pool
-                                            if val != val or select(acc, val):
-                                                acc = val
-                                                best = t
-                                        t += 1
-                        out[b, o, od, oh, ow] = acc
-                        prov[b, o, od, oh, ow] = sentinel if best < 0 else best
+            group, row = kernel_row(o, geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST])
+            od = (item % n_rows) // o_h
+            oh = item % o_h
+            for ow in range(o_w):
+                acc = x.dtype.type(zero)
+                best = -1
+                for t in range(n_taps):
+                    c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
+                    i_d = input_index(
+                        od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
+                    )
+                    i_h = input_index(
+                        oh, geo[GEO_STRIDE_H], geo[GEO_PAD_H], th, geo[GEO_DILATION_H]
+                    )
+                    i_w = input_index(
+                        ow, geo[GEO_STRIDE_W], geo[GEO_PAD_W], tw, geo[GEO_DILATION_W]
+                    )
+                    if 0 <= i_d < depth and 0 <= i_h < height and 0 <= i_w < width:
+                        xv = x[b, group * n_in + c, i_d, i_h, i_w]
+                        val = x.dtype.type(mul(xv, w[row, c, td, th, tw]))
+                        if val != val or select(acc, val):  # NaN wins, like max_pool
+                            acc = val
+                            best = t
+                out[b, o, od, oh, ow] = acc
+                prov[b, o, od, oh, ow] = sentinel if best < 0 else best
 
-    @njit(parallel=True)
-    def backward(grad, prov, x, w, geo, sentinel, grad_x, grad_w_parts):  # pragma: no cover
-        batch, c_out, o_d, o_h, o_w = grad.shape
-        n_chunks = grad_w_parts.shape[0]
+    @njit(nogil=True)
+    def backward(
+        grad, prov, x, w, geo, offsets, sentinel, grad_x, grad_w, start, stop
+    ):  # pragma: no cover - numba
+        _, c_out, o_d, o_h, o_w = grad.shape
         n_in = w.shape[1]
-        n_taps = n_in * w.shape[2] * w.shape[3] * w.shape[4]
-        in_shape = np.array(x.shape, np.int64)
-        depth, height, width = x.shape[2], x.shape[3], x.shape[4]
+        n_taps = offsets.shape[0]
+        height, width = x.shape[3], x.shape[4]
+        plane_size = x.shape[2] * height * width
         s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
         p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
-        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
+        per_group = geo[GEO_OUT_PER_GROUP]
         groups = c_out // per_group
-        offsets = tap_offsets(in_shape, np.array(w.shape, np.int64), geo)
-        plane_size = depth * height * width
-        n_pairs = batch * groups
         gx = grad_x.reshape(-1)
         xf = x.reshape(-1)
         wf = w.reshape(-1)
-        for chunk in prange(n_chunks):
-            gw = grad_w_parts[chunk].reshape(-1)
-            for pair in range(chunk * n_pairs // n_chunks, (chunk + 1) * n_pairs // n_chunks):
-                b = pair // groups
-                group = pair % groups
-                x_base = (b * x.shape[1] + group * n_in) * plane_size
-                for oo in range(per_group):
-                    o = group * per_group + oo
-                    w_base = (oo if broadcast else o) * n_taps
-                    for od in range(o_d):
-                        z = (od * s_d - p_d) * height
-                        for oh in range(o_h):
-                            zy = (z + oh * s_h - p_h) * width - p_w
-                            for ow in range(o_w):
-                                t = prov[b, o, od, oh, ow]
-                                if t != sentinel:
-                                    gv = grad[b, o, od, oh, ow]
-                                    xi = x_base + zy + ow * s_w + offsets[t]
-                                    xv = xf[xi]
-                                    kv = wf[w_base + t]
-                                    gx[xi] += d_img(xv, kv) * gv
-                                    gw[w_base + t] += d_krn(xv, kv) * gv
+        gw = grad_w.reshape(-1)
+        for pair in range(start, stop):
+            b = pair // groups
+            group = pair % groups
+            x_base = (b * x.shape[1] + group * n_in) * plane_size
+            for o in range(group * per_group, (group + 1) * per_group):
+                w_base = kernel_row(o, per_group, geo[GEO_BROADCAST])[1] * n_taps
+                for od in range(o_d):
+                    z = (od * s_d - p_d) * height
+                    for oh in range(o_h):
+                        zy = (z + oh * s_h - p_h) * width - p_w
+                        for ow in range(o_w):
+                            t = prov[b, o, od, oh, ow]
+                            if t != sentinel:
+                                gv = grad[b, o, od, oh, ow]
+                                xi = x_base + zy + ow * s_w + offsets[t]
+                                xv = xf[xi]
+                                kv = wf[w_base + t]
+                                gx[xi] += d_img(xv, kv) * gv
+                                gw[w_base + t] += d_krn(xv, kv) * gv
 
     return forward, backward

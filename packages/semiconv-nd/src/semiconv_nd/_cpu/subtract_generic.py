@@ -8,7 +8,9 @@ accumulator without it ``rest = subtract(res, val)``, whose derivative
 ``d_add_d_right(rest, val)`` gives the tap's share of the gradient.
 
 The kernels are closures over the user's functions, so numba cannot cache them on disk; the
-caller (:mod:`semiconv_nd.ops.registry`) keeps them per ``cache_name`` for the process.
+caller (:mod:`semiconv_nd.ops.registry`) keeps them per ``cache_name`` for the process. They are
+serial ``nogil`` loops over a range of items (spread over threads by :mod:`.threads`) with one
+flat loop over the taps (:mod:`semiconv_nd._tap_math`), which keeps them quick to compile.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from numba import njit, prange
+from numba import njit
 
+from semiconv_nd._cpu.taps import input_index, kernel_row
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -69,8 +72,9 @@ def make_subtract_kernels(
 
     Returns:
         ``(forward, backward)`` numba dispatchers with the signatures
-        ``forward(x, w, geo, zero, out)`` and
-        ``backward(grad, x, w, y, geo, grad_x, grad_w_parts)``.
+        ``forward(x, w, geo, taps, zero, out, start, stop)`` over output rows and
+        ``backward(grad, x, w, y, geo, taps, grad_x, grad_w, start, stop)`` over (batch, group)
+        pairs, ``grad_w`` being the range's kernel-gradient copy.
     """
     plus = njit(add)
     mul = njit(times)
@@ -82,89 +86,74 @@ def make_subtract_kernels(
     undo = njit(_identity if undo_post_sum is None else undo_post_sum)
     d_post = njit(_unit if d_post_d_acc is None else d_post_d_acc)
 
-    @njit(parallel=True)
-    def forward(x, w, geo, zero, out):  # pragma: no cover - numba
-        batch, _, depth, height, width = x.shape
+    @njit(nogil=True)
+    def forward(x, w, geo, taps, zero, out, start, stop):  # pragma: no cover - numba
+        _, _, depth, height, width = x.shape
         _, n_in, k_d, k_h, k_w = w.shape
         _, c_out, o_d, o_h, o_w = out.shape
-        s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
-        p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
-        d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
-        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
-        for plane in prange(batch * c_out):
+        n_taps = n_in * k_d * k_h * k_w
+        n_rows = o_d * o_h
+        for item in range(start, stop):
+            plane = item // n_rows
             b = plane // c_out
             o = plane % c_out
-            group = o // per_group
-            row = o % per_group if broadcast else o
-            for od in range(o_d):
-                for oh in range(o_h):
-                    for ow in range(o_w):
-                        acc = x.dtype.type(zero)
-                        for c in range(n_in):
-                            for td in range(k_d):
-                                i_d = od * s_d - p_d + td * d_d
-                                for th in range(k_h):
-                                    i_h = oh * s_h - p_h + th * d_h
-                                    for tw in range(k_w):
-                                        i_w = ow * s_w - p_w + tw * d_w
-                                        if (
-                                            0 <= i_d < depth
-                                            and 0 <= i_h < height
-                                            and 0 <= i_w < width
-                                        ):
-                                            val = mul(
-                                                x[b, group * n_in + c, i_d, i_h, i_w],
-                                                w[row, c, td, th, tw],
-                                            )
-                                            acc = x.dtype.type(plus(acc, val))
-                        out[b, o, od, oh, ow] = post(acc)
+            group, row = kernel_row(o, geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST])
+            od = (item % n_rows) // o_h
+            oh = item % o_h
+            for ow in range(o_w):
+                acc = x.dtype.type(zero)
+                for t in range(n_taps):
+                    c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
+                    i_d = input_index(
+                        od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
+                    )
+                    i_h = input_index(
+                        oh, geo[GEO_STRIDE_H], geo[GEO_PAD_H], th, geo[GEO_DILATION_H]
+                    )
+                    i_w = input_index(
+                        ow, geo[GEO_STRIDE_W], geo[GEO_PAD_W], tw, geo[GEO_DILATION_W]
+                    )
+                    if 0 <= i_d < depth and 0 <= i_h < height and 0 <= i_w < width:
+                        val = mul(x[b, group * n_in + c, i_d, i_h, i_w], w[row, c, td, th, tw])
+                        acc = x.dtype.type(plus(acc, val))
+                out[b, o, od, oh, ow] = post(acc)
 
-    @njit(parallel=True)
-    def backward(grad, x, w, y, geo, grad_x, grad_w_parts):  # pragma: no cover - numba
-        batch, c_out, o_d, o_h, o_w = grad.shape
-        n_chunks = grad_w_parts.shape[0]
+    @njit(nogil=True)
+    def backward(grad, x, w, y, geo, taps, grad_x, grad_w, start, stop):  # pragma: no cover - numba
+        _, c_out, o_d, o_h, o_w = grad.shape
         _, n_in, k_d, k_h, k_w = w.shape
         depth, height, width = x.shape[2], x.shape[3], x.shape[4]
-        s_d, s_h, s_w = geo[GEO_STRIDE_D], geo[GEO_STRIDE_H], geo[GEO_STRIDE_W]
-        p_d, p_h, p_w = geo[GEO_PAD_D], geo[GEO_PAD_H], geo[GEO_PAD_W]
-        d_d, d_h, d_w = geo[GEO_DILATION_D], geo[GEO_DILATION_H], geo[GEO_DILATION_W]
-        per_group, broadcast = geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST]
+        per_group = geo[GEO_OUT_PER_GROUP]
         groups = c_out // per_group
-        n_pairs = batch * groups
-        for chunk in prange(n_chunks):
-            gw = grad_w_parts[chunk]
-            for pair in range(chunk * n_pairs // n_chunks, (chunk + 1) * n_pairs // n_chunks):
-                b = pair // groups
-                group = pair % groups
-                for oo in range(per_group):
-                    o = group * per_group + oo
-                    row = oo if broadcast else o
-                    for od in range(o_d):
-                        for oh in range(o_h):
-                            for ow in range(o_w):
-                                res = undo(y[b, o, od, oh, ow])
-                                res_grad = grad[b, o, od, oh, ow] * d_post(res)
-                                for c in range(n_in):
+        n_taps = n_in * k_d * k_h * k_w
+        for pair in range(start, stop):
+            b = pair // groups
+            group = pair % groups
+            for o in range(group * per_group, (group + 1) * per_group):
+                row = kernel_row(o, per_group, geo[GEO_BROADCAST])[1]
+                for od in range(o_d):
+                    for oh in range(o_h):
+                        for ow in range(o_w):
+                            res = undo(y[b, o, od, oh, ow])
+                            res_grad = grad[b, o, od, oh, ow] * d_post(res)
+                            for t in range(n_taps):
+                                c, td, th, tw = taps[t, 0], taps[t, 1], taps[t, 2], taps[t, 3]
+                                i_d = input_index(
+                                    od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D]
+                                )
+                                i_h = input_index(
+                                    oh, geo[GEO_STRIDE_H], geo[GEO_PAD_H], th, geo[GEO_DILATION_H]
+                                )
+                                i_w = input_index(
+                                    ow, geo[GEO_STRIDE_W], geo[GEO_PAD_W], tw, geo[GEO_DILATION_W]
+                                )
+                                if 0 <= i_d < depth and 0 <= i_h < height and 0 <= i_w < width:
                                     ci = group * n_in + c
-                                    for td in range(k_d):
-                                        i_d = od * s_d - p_d + td * d_d
-                                        for th in range(k_h):
-                                            i_h = oh * s_h - p_h + th * d_h
-                                            for tw in range(k_w):
-                                                i_w = ow * s_w - p_w + tw * d_w
-                                                if (
-                                                    0 <= i_d < depth
-                                                    and 0 <= i_h < height
-                                                    and 0 <= i_w < width
-                                                ):
-                                                    xv = x[b, ci, i_d, i_h, i_w]
-                                                    kv = w[row, c, td, th, tw]
-                                                    val = mul(xv, kv)
-                                                    rest = minus(res, val)
-                                                    vg = d_add(rest, val) * res_grad
-                                                    grad_x[b, ci, i_d, i_h, i_w] += (
-                                                        d_img(xv, kv) * vg
-                                                    )
-                                                    gw[row, c, td, th, tw] += d_krn(xv, kv) * vg
+                                    xv = x[b, ci, i_d, i_h, i_w]
+                                    kv = w[row, c, td, th, tw]
+                                    val = mul(xv, kv)
+                                    vg = d_add(minus(res, val), val) * res_grad
+                                    grad_x[b, ci, i_d, i_h, i_w] += d_img(xv, kv) * vg
+                                    grad_w[row, c, td, th, tw] += d_krn(xv, kv) * vg
 
     return forward, backward

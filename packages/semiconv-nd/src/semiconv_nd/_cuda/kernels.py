@@ -1,8 +1,10 @@
 """numba-cuda kernel factories for select and subtract semifields.
 
 Layouts and the ``geo`` tuple are those of :mod:`semiconv_nd._cpu` (``(B, C, D, H, W)`` arrays,
-``geo = (sD, sH, sW, pD, pH, pW, dD, dH, dW, O, broadcast)``). Each factory compiles the
-semifield's scalar operators as device functions. Taps outside the image are skipped and a tap
+``geo = (sD, sH, sW, pD, pH, pW, dD, dH, dW, O, broadcast)``). One thread computes one output;
+it walks the taps in one flat loop with the index arithmetic of :mod:`semiconv_nd._tap_math`
+that the CPU kernels share. Each factory compiles the semifield's scalar operators as device
+functions. Taps outside the image are skipped and a tap
 replaces a selection only when ``add_select`` holds, as on CPU, so ties resolve identically.
 """
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from numba import cuda
 
+from semiconv_nd import _tap_math
 from semiconv_nd.ops.entries import (
     GEO_BROADCAST,
     GEO_DILATION_D,
@@ -31,15 +34,35 @@ from semiconv_nd.ops.entries import (
 __all__ = ["make_select_kernels", "make_subtract_builtin_kernels", "make_subtract_kernels"]
 
 
+_unravel_output = cuda.jit(device=True)(_tap_math.unravel_output)
+_unravel_tap = cuda.jit(device=True)(_tap_math.unravel_tap)
+_input_index = cuda.jit(device=True)(_tap_math.input_index)
+_kernel_row = cuda.jit(device=True)(_tap_math.kernel_row)
+
+
 @cuda.jit(device=True)
-def _unravel(idx, shape):  # pragma: no cover - device code
-    ow = idx % shape[4]
-    rest = idx // shape[4]
-    oh = rest % shape[3]
-    rest //= shape[3]
-    od = rest % shape[2]
-    rest //= shape[2]
-    return rest // shape[1], rest % shape[1], od, oh, ow
+def _output_position(idx, out, geo):  # pragma: no cover - device code
+    """``(b, o, od, oh, ow, group, row)`` of thread ``idx``: its output and kernel row."""
+    b, o, od, oh, ow = _unravel_output(idx, out.shape[1], out.shape[2], out.shape[3], out.shape[4])
+    group, row = _kernel_row(o, geo[GEO_OUT_PER_GROUP], geo[GEO_BROADCAST])
+    return b, o, od, oh, ow, group, row
+
+
+@cuda.jit(device=True)
+def _tap_position(t, od, oh, ow, x, w, geo):  # pragma: no cover - device code
+    """``(inside, c, td, th, tw, i_d, i_h, i_w)`` of flat tap ``t`` of output (od, oh, ow)."""
+    c, td, th, tw = _unravel_tap(t, w.shape[2], w.shape[3], w.shape[4])
+    i_d = _input_index(od, geo[GEO_STRIDE_D], geo[GEO_PAD_D], td, geo[GEO_DILATION_D])
+    i_h = _input_index(oh, geo[GEO_STRIDE_H], geo[GEO_PAD_H], th, geo[GEO_DILATION_H])
+    i_w = _input_index(ow, geo[GEO_STRIDE_W], geo[GEO_PAD_W], tw, geo[GEO_DILATION_W])
+    inside = 0 <= i_d < x.shape[2] and 0 <= i_h < x.shape[3] and 0 <= i_w < x.shape[4]
+    return inside, c, td, th, tw, i_d, i_h, i_w
+
+
+@cuda.jit(device=True)
+def _n_taps(w):  # pragma: no cover - device code
+    """Taps per output: input channels of a group times the kernel volume."""
+    return w.shape[1] * w.shape[2] * w.shape[3] * w.shape[4]
 
 
 def make_select_kernels(
@@ -64,31 +87,16 @@ def make_select_kernels(
         idx = cuda.grid(1)
         if idx >= out.size:
             return
-        b, o, od, oh, ow = _unravel(idx, out.shape)
-        n_in, k_d, k_h, k_w = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
-        per_group = geo[GEO_OUT_PER_GROUP]
-        group = o // per_group
-        row = o % per_group if geo[GEO_BROADCAST] else o
+        b, o, od, oh, ow, group, row = _output_position(idx, out, geo)
         acc = zero
         best = -1
-        t = 0
-        for c in range(n_in):
-            for td in range(k_d):
-                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
-                for th in range(k_h):
-                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
-                    for tw in range(k_w):
-                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
-                        if (
-                            0 <= i_d < x.shape[2]
-                            and 0 <= i_h < x.shape[3]
-                            and 0 <= i_w < x.shape[4]
-                        ):
-                            val = mul(x[b, group * n_in + c, i_d, i_h, i_w], w[row, c, td, th, tw])
-                            if val != val or select(acc, val):  # NaN wins, like max_pool
-                                acc = val
-                                best = t
-                        t += 1
+        for t in range(_n_taps(w)):
+            inside, c, td, th, tw, i_d, i_h, i_w = _tap_position(t, od, oh, ow, x, w, geo)
+            if inside:
+                val = mul(x[b, group * w.shape[1] + c, i_d, i_h, i_w], w[row, c, td, th, tw])
+                if val != val or select(acc, val):  # NaN wins, like max_pool
+                    acc = val
+                    best = t
         out[b, o, od, oh, ow] = acc
         prov[b, o, od, oh, ow] = sentinel if best < 0 else best
 
@@ -99,24 +107,12 @@ def make_select_kernels(
         idx = cuda.grid(1)
         if idx >= grad.size:
             return
-        b, o, od, oh, ow = _unravel(idx, grad.shape)
+        b, o, od, oh, ow, group, row = _output_position(idx, grad, geo)
         t = int(prov[b, o, od, oh, ow])
         if t == sentinel:
             return
-        k_d, k_h, k_w = w.shape[2], w.shape[3], w.shape[4]
-        tw = t % k_w
-        rest = t // k_w
-        th = rest % k_h
-        rest //= k_h
-        td = rest % k_d
-        c = rest // k_d
-        per_group = geo[GEO_OUT_PER_GROUP]
-        group = o // per_group
-        row = o % per_group if geo[GEO_BROADCAST] else o
+        _, c, td, th, tw, i_d, i_h, i_w = _tap_position(t, od, oh, ow, x, w, geo)
         ci = group * w.shape[1] + c
-        i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
-        i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
-        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
         kv = w[row, c, td, th, tw]
         xv = x[b, ci, i_d, i_h, i_w] if read_x else kv * 0
         gv = grad[b, o, od, oh, ow]
@@ -166,27 +162,13 @@ def make_subtract_kernels(
         idx = cuda.grid(1)
         if idx >= out.size:
             return
-        b, o, od, oh, ow = _unravel(idx, out.shape)
-        n_in = w.shape[1]
-        group = o // geo[GEO_OUT_PER_GROUP]
-        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
+        b, o, od, oh, ow, group, row = _output_position(idx, out, geo)
         acc = zero
-        for c in range(n_in):
-            for td in range(w.shape[2]):
-                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
-                for th in range(w.shape[3]):
-                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
-                    for tw in range(w.shape[4]):
-                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
-                        if (
-                            0 <= i_d < x.shape[2]
-                            and 0 <= i_h < x.shape[3]
-                            and 0 <= i_w < x.shape[4]
-                        ):
-                            acc = plus(
-                                acc,
-                                mul(x[b, group * n_in + c, i_d, i_h, i_w], w[row, c, td, th, tw]),
-                            )
+        for t in range(_n_taps(w)):
+            inside, c, td, th, tw, i_d, i_h, i_w = _tap_position(t, od, oh, ow, x, w, geo)
+            if inside:
+                xv = x[b, group * w.shape[1] + c, i_d, i_h, i_w]
+                acc = plus(acc, mul(xv, w[row, c, td, th, tw]))
         out[b, o, od, oh, ow] = post(acc)
 
     @cuda.jit
@@ -194,34 +176,20 @@ def make_subtract_kernels(
         idx = cuda.grid(1)
         if idx >= grad.size:
             return
-        b, o, od, oh, ow = _unravel(idx, grad.shape)
-        n_in = w.shape[1]
-        group = o // geo[GEO_OUT_PER_GROUP]
-        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
+        b, o, od, oh, ow, group, row = _output_position(idx, grad, geo)
         res = undo(y[b, o, od, oh, ow])
         res_grad = grad[b, o, od, oh, ow] * d_post(res)
         slot = cuda.threadIdx.x % grad_w_inflated.shape[5]
-        for c in range(n_in):
-            ci = group * n_in + c
-            for td in range(w.shape[2]):
-                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
-                for th in range(w.shape[3]):
-                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
-                    for tw in range(w.shape[4]):
-                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
-                        if (
-                            0 <= i_d < x.shape[2]
-                            and 0 <= i_h < x.shape[3]
-                            and 0 <= i_w < x.shape[4]
-                        ):
-                            xv = x[b, ci, i_d, i_h, i_w]
-                            kv = w[row, c, td, th, tw]
-                            val = mul(xv, kv)
-                            vg = d_add(minus(res, val), val) * res_grad
-                            cuda.atomic.add(grad_x, (b, ci, i_d, i_h, i_w), d_img(xv, kv) * vg)
-                            cuda.atomic.add(
-                                grad_w_inflated, (row, c, td, th, tw, slot), d_krn(xv, kv) * vg
-                            )
+        for t in range(_n_taps(w)):
+            inside, c, td, th, tw, i_d, i_h, i_w = _tap_position(t, od, oh, ow, x, w, geo)
+            if inside:
+                ci = group * w.shape[1] + c
+                xv = x[b, ci, i_d, i_h, i_w]
+                kv = w[row, c, td, th, tw]
+                val = mul(xv, kv)
+                vg = d_add(minus(res, val), val) * res_grad
+                cuda.atomic.add(grad_x, (b, ci, i_d, i_h, i_w), d_img(xv, kv) * vg)
+                cuda.atomic.add(grad_w_inflated, (row, c, td, th, tw, slot), d_krn(xv, kv) * vg)
 
     return forward, backward
 
@@ -244,37 +212,25 @@ def make_subtract_builtin_kernels() -> tuple[Any, Any]:
         idx = cuda.grid(1)
         if idx >= out.size:
             return
-        b, o, od, oh, ow = _unravel(idx, out.shape)
-        n_in = w.shape[1]
-        group = o // geo[GEO_OUT_PER_GROUP]
-        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
+        b, o, od, oh, ow, group, row = _output_position(idx, out, geo)
         acc = zero
         top = neg_inf
         for pas in range(2 if mode == 2 else 1):
             if pas == 1 and top == neg_inf:
                 top = zero
-            for c in range(n_in):
-                for td in range(w.shape[2]):
-                    i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
-                    for th in range(w.shape[3]):
-                        i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
-                        for tw in range(w.shape[4]):
-                            i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
-                            if (
-                                0 <= i_d < x.shape[2]
-                                and 0 <= i_h < x.shape[3]
-                                and 0 <= i_w < x.shape[4]
-                            ):
-                                xv = x[b, group * n_in + c, i_d, i_h, i_w]
-                                kv = w[row, c, td, th, tw]
-                                if mode == 0:
-                                    acc += xv * kv
-                                elif mode == 1:
-                                    acc += (xv * kv) ** param
-                                elif pas == 0:
-                                    top = max(top, param * (xv + kv))
-                                else:
-                                    acc += math.exp(param * (xv + kv) - top)
+            for t in range(_n_taps(w)):
+                inside, c, td, th, tw, i_d, i_h, i_w = _tap_position(t, od, oh, ow, x, w, geo)
+                if inside:
+                    xv = x[b, group * w.shape[1] + c, i_d, i_h, i_w]
+                    kv = w[row, c, td, th, tw]
+                    if mode == 0:
+                        acc += xv * kv
+                    elif mode == 1:
+                        acc += (xv * kv) ** param
+                    elif pas == 0:
+                        top = max(top, param * (xv + kv))
+                    else:
+                        acc += math.exp(param * (xv + kv) - top)
         if mode == 0:
             out[b, o, od, oh, ow] = acc
         elif mode == 1:
@@ -288,41 +244,29 @@ def make_subtract_builtin_kernels() -> tuple[Any, Any]:
         idx = cuda.grid(1)
         if idx >= grad.size:
             return
-        b, o, od, oh, ow = _unravel(idx, grad.shape)
+        b, o, od, oh, ow, group, row = _output_position(idx, grad, geo)
         yv = y[b, o, od, oh, ow]
         if not math.isfinite(yv) or (mode == 1 and yv == 0):
             return
         gv = grad[b, o, od, oh, ow]
-        n_in = w.shape[1]
-        group = o // geo[GEO_OUT_PER_GROUP]
-        row = o % geo[GEO_OUT_PER_GROUP] if geo[GEO_BROADCAST] else o
         slot = cuda.threadIdx.x % grad_w_inflated.shape[5]
-        for c in range(n_in):
-            ci = group * n_in + c
-            for td in range(w.shape[2]):
-                i_d = od * geo[GEO_STRIDE_D] - geo[GEO_PAD_D] + td * geo[GEO_DILATION_D]
-                for th in range(w.shape[3]):
-                    i_h = oh * geo[GEO_STRIDE_H] - geo[GEO_PAD_H] + th * geo[GEO_DILATION_H]
-                    for tw in range(w.shape[4]):
-                        i_w = ow * geo[GEO_STRIDE_W] - geo[GEO_PAD_W] + tw * geo[GEO_DILATION_W]
-                        if (
-                            0 <= i_d < x.shape[2]
-                            and 0 <= i_h < x.shape[3]
-                            and 0 <= i_w < x.shape[4]
-                        ):
-                            xv = x[b, ci, i_d, i_h, i_w]
-                            kv = w[row, c, td, th, tw]
-                            if mode == 0:
-                                gx = gv * kv
-                                gk = gv * xv
-                            elif mode == 1:
-                                r = gv * (xv * kv / yv) ** param_m1
-                                gx = r * kv
-                                gk = r * xv
-                            else:
-                                gx = gv * math.exp(param * (xv + kv - yv))
-                                gk = gx
-                            cuda.atomic.add(grad_x, (b, ci, i_d, i_h, i_w), gx)
-                            cuda.atomic.add(grad_w_inflated, (row, c, td, th, tw, slot), gk)
+        for t in range(_n_taps(w)):
+            inside, c, td, th, tw, i_d, i_h, i_w = _tap_position(t, od, oh, ow, x, w, geo)
+            if inside:
+                ci = group * w.shape[1] + c
+                xv = x[b, ci, i_d, i_h, i_w]
+                kv = w[row, c, td, th, tw]
+                if mode == 0:
+                    gx = gv * kv
+                    gk = gv * xv
+                elif mode == 1:
+                    r = gv * (xv * kv / yv) ** param_m1
+                    gx = r * kv
+                    gk = r * xv
+                else:
+                    gx = gv * math.exp(param * (xv + kv - yv))
+                    gk = gx
+                cuda.atomic.add(grad_x, (b, ci, i_d, i_h, i_w), gx)
+                cuda.atomic.add(grad_w_inflated, (row, c, td, th, tw, slot), gk)
 
     return forward, backward

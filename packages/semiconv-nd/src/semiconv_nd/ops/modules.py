@@ -1,9 +1,10 @@
 """The ``nn.Module`` s returned by ``.dynamic()`` and ``.lazy_fixed()`` of the compiled semifields.
 
 Both validate every call with :func:`~semiconv_nd._geometry.resolve_geometry`, bring it to the
-kernels' layout and call the custom ops of :mod:`semiconv_nd.ops.custom_ops`. The compiled
-kernels are generic over shapes (numba specialises them only per dtype), so ``dynamic`` never
-recompiles for new shapes; ``lazy_fixed`` additionally pins the geometry of its first call.
+kernels' layout and call the custom ops of :mod:`semiconv_nd.ops.custom_ops` (under tracing) or
+their eager twins in :mod:`semiconv_nd.ops.eager`. The compiled kernels are generic over shapes
+(numba specialises them only per dtype), so ``dynamic`` never recompiles for new shapes;
+``lazy_fixed`` additionally pins the geometry of its first call.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from torch import nn
 
 from semiconv_nd._geometry import ConvGeometry, resolve_geometry
 from semiconv_nd._vendor import grid
-from semiconv_nd.ops import custom_ops
+from semiconv_nd.ops import custom_ops, eager
 from semiconv_nd.ops.entries import SemifieldSpec
 from semiconv_nd.ops.layout import to_kernel_layout
 from semiconv_nd.ops.registry import register
@@ -91,10 +92,11 @@ def compiled_conv(
         thread_block_size,
         kernel_inflation,
     )
+    ops = custom_ops if eager.traced(layout.image, layout.kernel) else eager
     if is_select:
-        out, _ = custom_ops.select_conv(*args)
+        out, _ = ops.select_conv(*args)
     else:
-        out = custom_ops.subtract_conv(*args)
+        out = ops.subtract_conv(*args)
     return out.reshape(geometry.output_shape).to(dtype)
 
 

@@ -57,6 +57,7 @@ from semiconv_nd._shift.accumulate import sum_shift
 from semiconv_nd._shift.generic import _Reducer, generic_broadcast
 from semiconv_nd._shift.plan import DEFAULT_CHUNK_ELEMENTS, ShiftPlan, pad_image
 from semiconv_nd._shift.select import tropical_shift
+from semiconv_nd._shift.small import is_small, small_sum
 from semiconv_nd._vendor import grid
 
 __all__ = ["BroadcastConv", "BroadcastSemifield"]
@@ -426,20 +427,22 @@ class BroadcastConv(nn.Module):
         if kind == "conv":
             kernel = kernel.flip(tuple(range(2, 2 + geo.ndim)))
         padded = pad_image(img, geo, float(self.semifield.zero))
+        taps = geo.in_per_group * math.prod(geo.kernel_size)
+        fast = _builtin_engine(self.semifield)
+        if fast is not None:
+            engine, args = fast
+            if args[0] in ("linear", "root", "log") and is_small(padded, geo):
+                if args[0] != "linear" or taps <= _SMALL_LINEAR_TAPS:
+                    return small_sum(padded, kernel, geo, *args)
+                if geo.ndim in _TORCH_CONV:
+                    return _torch_linear_conv(padded, kernel, geo)
+            return engine(padded, kernel, ShiftPlan(geo, self.chunk_elements), *args)
         reducer = _Reducer(
             self.semifield.multiply,
             self.semifield.add_reduce,
             self.semifield.add_reduce_channels,
             geo.ndim,
         )
-        taps = geo.in_per_group * math.prod(geo.kernel_size)
-        fast = _builtin_engine(self.semifield)
-        if fast is not None and fast[1][0] == "linear" and _small_linear(padded, geo):
-            return _torch_linear_conv(padded, kernel, geo)
-        if fast is not None:
-            plan = ShiftPlan(geo, self.chunk_elements)
-            engine, args = fast
-            return engine(padded, kernel, plan, *args)
         plan = ShiftPlan(geo, max(1, self.chunk_bytes // (taps * img.element_size())))
         return generic_broadcast(padded, kernel, plan, reducer, self.unfold_copy)
 
@@ -447,22 +450,13 @@ class BroadcastConv(nn.Module):
         return f"{self.semifield!r}" + (", unfold_copy=True" if self.unfold_copy else "")
 
 
-# Below this many products (B * C_out * taps * outputs) the linear semifield runs torch's own
-# convolution: the shift engine's per-tap operations dominate the time of tiny inputs.
-_SMALL_LINEAR_PRODUCTS = 1 << 18
+# Small linear, root and log calls (:func:`~semiconv_nd._shift.small.is_small`) skip the shift
+# engine, whose per-tap operations dominate the time of tiny inputs: they materialise all windows
+# at once (:mod:`semiconv_nd._shift.small`), except linear calls with more than this many taps
+# per window, for which torch's own convolution is faster.
+_SMALL_LINEAR_TAPS = 25
 _TORCH_CONV = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d}
 _TORCH_CONV[3] = torch.nn.functional.conv3d
-
-
-def _small_linear(padded: torch.Tensor, geo: ConvGeometry) -> bool:
-    """Whether a linear call is small enough for :func:`_torch_linear_conv`."""
-    taps = geo.in_per_group * math.prod(geo.kernel_size)
-    products = geo.batch * geo.out_channels * taps * math.prod(geo.output_size)
-    return (
-        geo.ndim in _TORCH_CONV
-        and padded.dtype in (torch.float32, torch.float64)
-        and products <= _SMALL_LINEAR_PRODUCTS
-    )
 
 
 def _torch_linear_conv(

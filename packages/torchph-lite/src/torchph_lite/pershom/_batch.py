@@ -18,34 +18,13 @@ from ._cohomology import (
     _critical_edge,
     _reduce_dimension,
     enclosing_radius,
-    forest_pivots,
 )
 from ._combinatorics import binomial_table, simplex_vertices
-from ._containers import grow
+from ._containers import grow, map_new, map_put
 from ._h0 import forest_plan, plan_workspaces, spanning_forest_matrix
 from ._jit import kernel
 from ._metrics import cloud_distances
-from ._sort import stable_argsort
-
-
-@kernel
-def _sorted_order(dim: np.ndarray, birth: np.ndarray, death: np.ndarray) -> np.ndarray:
-    """Stable lexicographic order by ``(dim, birth, death)``."""
-    m = dim.shape[0]
-    order = stable_argsort(death)
-    keys = np.empty(m, dtype=np.float64)
-    for i in range(m):
-        keys[i] = birth[order[i]]
-    then = stable_argsort(keys)
-    merged = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        merged[i] = order[then[i]]
-    for i in range(m):
-        keys[i] = dim[merged[i]]  # small integers: exact as float64 keys (one argsort to compile)
-    then = stable_argsort(keys)
-    for i in range(m):
-        order[i] = merged[then[i]]
-    return order
+from ._sort import argsort_into
 
 
 def plan_points_dim0(
@@ -180,7 +159,22 @@ def _append_block(
         birth[r] = rec_f[2 * q]
         death[r] = rec_f[2 * q + 1]
         r += 1
-    order = _sorted_order(dim, birth, death)
+    # stable order by (dim, birth, death): three stable sorts, the last key first
+    work = np.empty(7 * m, dtype=np.int64)
+    keys = np.empty(m, dtype=np.float64)
+    first = argsort_into(death, work[:m], work[m : 2 * m])
+    for i in range(m):
+        keys[i] = birth[first[i]]
+    second = argsort_into(keys, work[2 * m : 3 * m], work[3 * m : 4 * m])
+    merged = work[4 * m : 5 * m]
+    for i in range(m):
+        merged[i] = first[second[i]]
+    for i in range(m):
+        keys[i] = dim[merged[i]]  # small integers: exact as float64 keys
+    third = argsort_into(keys, work[5 * m : 6 * m], work[6 * m :])
+    order = work[:m]
+    for i in range(m):
+        order[i] = merged[third[i]]
     out_i = grow(out_i, 6 * (k + m))
     out_f = grow(out_f, 2 * (k + m))
     for q in range(m):
@@ -216,14 +210,26 @@ def records_h1(
     rec_f = np.empty(32, dtype=np.float64)
     k = 0
     for c in range(offsets.shape[0] - 1):
-        dist, t = _cloud_distances(points, offsets, dists, metric, c, threshold)
+        if metric == 0:
+            dist = dists[c]
+            t = threshold
+        else:
+            dist, t = cloud_distances(points[offsets[c] : offsets[c + 1]], metric, threshold)
         fu, fv, fw, comps = spanning_forest_matrix(dist, t)
         binom = binomial_table(dist.shape[0], 3)
         nrec = 0
         if max_dim >= 1:
             radius = enclosing_radius(dist)  # beyond it the complex is a cone
             t = t if t < radius else radius
-            cleared_keys, cleared_vals = forest_pivots(fu, fv)
+            # the forest's edges are the pivots of dimension 0: they are cleared
+            cleared_keys, cleared_vals = map_new(fu.shape[0])
+            size = 0
+            for e in range(fu.shape[0]):
+                hi = fu[e] if fu[e] > fv[e] else fv[e]
+                lo = fu[e] + fv[e] - hi
+                cleared_keys, cleared_vals, size = map_put(
+                    cleared_keys, cleared_vals, size, hi * (hi - 1) // 2 + lo, np.int64(e)
+                )
             col_idx, col_diam = _assemble_edges(dist, t, cleared_keys, cleared_vals)
             _, _, rec_i, rec_f, nrec = _reduce_dimension(
                 dist, 1, t, binom, col_idx, col_diam, rec_i, rec_f, 0
@@ -250,12 +256,23 @@ def records_higher(
     rec_f = np.empty(32, dtype=np.float64)
     k = 0
     for c in range(offsets.shape[0] - 1):
-        dist, t = _cloud_distances(points, offsets, dists, metric, c, threshold)
+        if metric == 0:
+            dist = dists[c]
+            t = threshold
+        else:
+            dist, t = cloud_distances(points[offsets[c] : offsets[c + 1]], metric, threshold)
         fu, fv, fw, comps = spanning_forest_matrix(dist, t)
         binom = binomial_table(dist.shape[0], max_dim + 2)
         radius = enclosing_radius(dist)
         t = t if t < radius else radius
-        cleared_keys, cleared_vals = forest_pivots(fu, fv)
+        cleared_keys, cleared_vals = map_new(fu.shape[0])
+        size = 0
+        for e in range(fu.shape[0]):
+            hi = fu[e] if fu[e] > fv[e] else fv[e]
+            lo = fu[e] + fv[e] - hi
+            cleared_keys, cleared_vals, size = map_put(
+                cleared_keys, cleared_vals, size, hi * (hi - 1) // 2 + lo, np.int64(e)
+            )
         nrec = 0
         for dim in range(1, max_dim + 1):
             col_idx, col_diam = _assemble_columns(dist, dim, t, binom, cleared_keys, cleared_vals)

@@ -26,23 +26,12 @@ import numpy as np
 from ._combinatorics import simplex_index, simplex_vertices
 from ._containers import grow, map_get, map_new, map_put, pop_pivot, push_run
 from ._jit import kernel
-from ._sort import stable_argsort
+from ._sort import argsort_into
 
 
 # --------------------------------------------------------------------------------------------
 # simplex geometry
 # --------------------------------------------------------------------------------------------
-@kernel
-def _diameter(dist: np.ndarray, verts: np.ndarray, size: int) -> float:
-    d = 0.0
-    for a in range(size):
-        for b in range(a):
-            x = dist[verts[a], verts[b]]
-            if x > d:
-                d = x
-    return d
-
-
 @kernel
 def _critical_edge(dist: np.ndarray, verts: np.ndarray, size: int) -> tuple[int, int]:
     """Endpoints ``(larger, smaller)`` of a longest edge of the simplex."""
@@ -85,41 +74,39 @@ def _zero_apparent_cofacet(
 
 
 @kernel
-def _zero_apparent_facet(
-    dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, binom: np.ndarray
-) -> np.int64:
-    """Youngest facet of the ``dim``-simplex ``verts`` (it always has the same diameter)."""
-    # facets in increasing index order: drop the largest vertex first
-    for p in range(dim + 1):
-        fd = 0.0
-        for a in range(dim + 1):
-            if a == p:
-                continue
-            for b in range(a):
-                if b == p:
-                    continue
-                x = dist[verts[a], verts[b]]
-                if x > fd:
-                    fd = x
-        if fd == diam:
-            idx = np.int64(0)
-            for q in range(p):
-                idx += binom[verts[q], dim - q]
-            for q in range(p + 1, dim + 1):
-                idx += binom[verts[q], dim + 1 - q]
-            return idx
-    return np.int64(-1)
-
-
-@kernel
 def _apparent_partner_of_cofacet(
     dist: np.ndarray, cofacet: np.int64, dim: int, binom: np.ndarray, scratch: np.ndarray
 ) -> np.int64:
     """If the ``(dim+1)``-simplex ``cofacet`` is in an apparent pair, its facet partner, else -1."""
     n = dist.shape[0]
     simplex_vertices(cofacet, dim + 1, n, binom, scratch)
-    cd = _diameter(dist, scratch, dim + 2)
-    facet = _zero_apparent_facet(dist, scratch, dim + 1, cd, binom)
+    size = dim + 2
+    cd = 0.0  # the cofacet's diameter
+    for a in range(size):
+        for b in range(a):
+            x = dist[scratch[a], scratch[b]]
+            if x > cd:
+                cd = x
+    # its youngest facet: the first, in increasing index order, of the same diameter (dropping
+    # the largest vertex first)
+    facet = np.int64(-1)
+    for p in range(size):
+        fd = 0.0
+        for a in range(size):
+            if a == p:
+                continue
+            for b in range(a):
+                if b != p:
+                    x = dist[scratch[a], scratch[b]]
+                    if x > fd:
+                        fd = x
+        if fd == cd:
+            facet = np.int64(0)
+            for q in range(p):
+                facet += binom[scratch[q], size - 1 - q]
+            for q in range(p + 1, size):
+                facet += binom[scratch[q], size - q]
+            break
     if facet < 0:
         return np.int64(-1)
     simplex_vertices(facet, dim, n, binom, scratch)
@@ -262,31 +249,6 @@ def _coboundary_into(
     return count, skipped
 
 
-@kernel
-def _add_record(
-    rec_i: np.ndarray,
-    rec_f: np.ndarray,
-    nrec: int,
-    dim: int,
-    birth: np.int64,
-    death: np.int64,
-    birth_diam: float,
-    death_diam: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Append record ``nrec``: (dim, birth, death) simplices to ``rec_i``, diameters to ``rec_f``.
-
-    A death simplex ``-1`` marks an essential class.
-    """
-    rec_i = grow(rec_i, 3 * nrec + 3)
-    rec_f = grow(rec_f, 2 * nrec + 2)
-    rec_i[3 * nrec] = dim
-    rec_i[3 * nrec + 1] = birth
-    rec_i[3 * nrec + 2] = death
-    rec_f[2 * nrec] = birth_diam
-    rec_f[2 * nrec + 1] = death_diam
-    return rec_i, rec_f
-
-
 # --------------------------------------------------------------------------------------------
 # columns of one dimension
 # --------------------------------------------------------------------------------------------
@@ -298,7 +260,7 @@ def _by_decreasing_diameter(
     keys = np.empty(m, dtype=np.float64)
     for i in range(m):
         keys[i] = -col_diam[i]
-    order = stable_argsort(keys)
+    order = argsort_into(keys, np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64))
     out_idx = np.empty(m, dtype=np.int64)
     out_diam = np.empty(m, dtype=np.float64)
     for i in range(m):
@@ -550,7 +512,9 @@ def _reduce_dimension(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Reduce the coboundary columns of one dimension; append pairs to the records.
 
-    Returns ``(pivot keys, pivot values, rec_i, rec_f, nrec)`` (see :func:`_add_record`).
+    Record ``r`` is ``rec_i[3 r:3 r + 3]`` = (dimension, birth simplex, death simplex or -1 for an
+    essential class) and ``rec_f[2 r:2 r + 2]`` = their diameters (``inf`` for no death). Returns
+    ``(pivot keys, pivot values, rec_i, rec_f, nrec)``.
     """
     n = dist.shape[0]
     piv_keys, piv_vals = map_new(col_idx.shape[0])
@@ -605,11 +569,12 @@ def _reduce_dimension(
         w_idx[0] = s_idx
         w_diam[0] = s_diam
         wm = 1
+        record = False  # whether the column gives a pair (death -1: an essential class)
         while True:
             p_diam, p_idx, n_top = pop_pivot(top, n_top, rd, ri, rs, re)
             if p_idx < 0:  # zero column: essential class
-                rec_i, rec_f = _add_record(rec_i, rec_f, nrec, dim, s_idx, -1, s_diam, np.inf)
-                nrec += 1
+                record = True
+                p_diam = np.inf
                 break
             slot = map_get(piv_keys, piv_vals, p_idx)
             partner = np.int64(-1)
@@ -626,11 +591,7 @@ def _reduce_dimension(
                     v_diam[start + q] = w_diam[q]
                 v_start[n_slots + 1] = start + wm
                 n_slots += 1
-                if p_diam > s_diam:
-                    rec_i, rec_f = _add_record(
-                        rec_i, rec_f, nrec, dim, s_idx, p_idx, s_diam, p_diam
-                    )
-                    nrec += 1
+                record = p_diam > s_diam
                 break
             # the pivot is claimed: add the claiming column. Its coboundary holds the pivot an odd
             # number of times; the popped copy and one of those cancel, so one is left out
@@ -677,6 +638,15 @@ def _reduce_dimension(
                 n_top = push_run(rd, ri, rs, re, top, used, 1, n_runs, n_top)
                 used += 1
                 n_runs += 1
+        if record:  # rec_i: (dim, birth, death) simplices; rec_f: their diameters
+            rec_i = grow(rec_i, 3 * nrec + 3)
+            rec_f = grow(rec_f, 2 * nrec + 2)
+            rec_i[3 * nrec] = dim
+            rec_i[3 * nrec + 1] = s_idx
+            rec_i[3 * nrec + 2] = p_idx
+            rec_f[2 * nrec] = s_diam
+            rec_f[2 * nrec + 1] = p_diam
+            nrec += 1
     return piv_keys, piv_vals, rec_i, rec_f, nrec
 
 
@@ -696,17 +666,3 @@ def enclosing_radius(dist: np.ndarray) -> float:
         if m < best:
             best = m
     return best
-
-
-@kernel
-def forest_pivots(forest_u: np.ndarray, forest_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Map edge index -> forest position of the spanning forest (the dimension-0 pivots)."""
-    keys, vals = map_new(forest_u.shape[0])
-    size = 0
-    for e in range(forest_u.shape[0]):
-        a = forest_u[e]
-        b = forest_v[e]
-        if a < b:
-            a, b = b, a
-        keys, vals, size = map_put(keys, vals, size, np.int64(a * (a - 1) // 2 + b), np.int64(e))
-    return keys, vals

@@ -28,15 +28,6 @@ from ._metrics import L1
 
 
 @kernel
-def _all_finite(points: np.ndarray) -> bool:
-    for i in range(points.shape[0]):
-        for c in range(points.shape[1]):
-            if not np.isfinite(points[i, c]):
-                return False
-    return True
-
-
-@kernel
 def _edge_values(
     coords: np.ndarray,
     a: np.ndarray,
@@ -110,7 +101,7 @@ def gather_values(
         a, b, counts, _, m = plan
         fin_counts, ess_counts = counts[0], counts[1]
     else:
-        if not _all_finite(points):
+        if not np.isfinite(points).all():
             return False, ()
         found = records(points, offsets, NO_MATRICES, metric, max_dim, threshold)
         a, b, fin, fin_counts, ess_counts = _gather_plan(

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._combinatorics import simplex_index, simplex_vertices
-from ._containers import grow, map_get, map_new, map_put, pop_pivot, push_run
+from ._containers import _run_sift_down, _top_before, grow, map_get, map_new, map_put, push_run
 from ._jit import kernel
 from ._sort import argsort_into
 
@@ -454,51 +454,6 @@ def _assemble_general(
 
 
 @kernel
-def _cancel_pairs(idx: np.ndarray, diam: np.ndarray, m: int) -> int:
-    """Sort the first ``m`` entries by index, drop pairs of equal entries (Z/2); return the size.
-
-    An in-place heapsort: equal indices carry equal diameters, so the result does not depend on
-    the order among them (and no int64 argsort has to be compiled for this).
-    """
-    if m <= 1:
-        return m
-    start = m // 2
-    end = m
-    while end > 1:
-        if start > 0:  # building the heap
-            start -= 1
-        else:  # moving the largest entry behind the heap
-            end -= 1
-            i_top, d_top = idx[end], diam[end]
-            idx[end], diam[end] = idx[0], diam[0]
-            idx[0], diam[0] = i_top, d_top
-        root = start
-        while True:  # sift down
-            child = 2 * root + 1
-            if child >= end:
-                break
-            if child + 1 < end and idx[child] < idx[child + 1]:
-                child += 1
-            if idx[root] >= idx[child]:
-                break
-            i_top, d_top = idx[root], diam[root]
-            idx[root], diam[root] = idx[child], diam[child]
-            idx[child], diam[child] = i_top, d_top
-            root = child
-    k = 0
-    a = 0
-    while a < m:
-        if a + 1 < m and idx[a + 1] == idx[a]:
-            a += 2
-            continue
-        idx[k] = idx[a]
-        diam[k] = diam[a]
-        k += 1
-        a += 1
-    return k
-
-
-@kernel
 def _reduce_dimension(
     dist: np.ndarray,
     dim: int,
@@ -571,7 +526,49 @@ def _reduce_dimension(
         wm = 1
         record = False  # whether the column gives a pair (death -1: an essential class)
         while True:
-            p_diam, p_idx, n_top = pop_pivot(top, n_top, rd, ri, rs, re)
+            # pop the pivot: the smallest entry of the heap of runs that survives Z/2
+            # cancellation (a pair of equal entries cancels; index -1: the column is zero). The
+            # code of _containers.runs_pop_pivot, written out here: one kernel less to compile
+            p_diam = 0.0
+            p_idx = np.int64(-1)
+            while n_top > 0:
+                run = top[0]
+                s = rs[run]
+                d = rd[s]
+                idx = ri[s]
+                if p_idx >= 0 and idx != p_idx:
+                    break
+                size = re[run] - s - 1
+                if size == 0:  # the run is used up
+                    n_top -= 1
+                    if n_top > 0:
+                        top[0] = top[n_top]
+                else:  # its last entry moves to its top and sinks
+                    rd[s] = rd[s + size]
+                    ri[s] = ri[s + size]
+                    re[run] -= 1
+                    _run_sift_down(rd, ri, s, size, 0)
+                if n_top > 0:  # the run at the top of the heap of runs sinks
+                    first = top[0]
+                    pos = 0
+                    while True:
+                        child = 2 * pos + 1
+                        if child >= n_top:
+                            break
+                        if child + 1 < n_top and _top_before(
+                            rd, ri, rs, top[child + 1], top[child]
+                        ):
+                            child += 1
+                        if not _top_before(rd, ri, rs, top[child], first):
+                            break
+                        top[pos] = top[child]
+                        pos = child
+                    top[pos] = first
+                if idx == p_idx:
+                    p_idx = np.int64(-1)
+                else:
+                    p_diam = d
+                    p_idx = idx
             if p_idx < 0:  # zero column: essential class
                 record = True
                 p_diam = np.inf
@@ -581,7 +578,43 @@ def _reduce_dimension(
             if slot < 0:
                 partner = _apparent_partner_of_cofacet(dist, p_idx, dim, binom, scratch)
             if slot < 0 and partner < 0:  # new pivot: store V and record the pair
-                wm = _cancel_pairs(w_idx, w_diam, wm)
+                # the new column of V: sorted by index, pairs of equal entries dropped (Z/2). An
+                # in-place heapsort: equal indices carry equal diameters, so their order is
+                # irrelevant
+                h_start = wm // 2
+                h_end = wm
+                while h_end > 1:
+                    if h_start > 0:  # building the heap
+                        h_start -= 1
+                    else:  # moving the largest entry behind the heap
+                        h_end -= 1
+                        i_top, d_top = w_idx[h_end], w_diam[h_end]
+                        w_idx[h_end], w_diam[h_end] = w_idx[0], w_diam[0]
+                        w_idx[0], w_diam[0] = i_top, d_top
+                    root = h_start
+                    while True:
+                        child = 2 * root + 1
+                        if child >= h_end:
+                            break
+                        if child + 1 < h_end and w_idx[child] < w_idx[child + 1]:
+                            child += 1
+                        if w_idx[root] >= w_idx[child]:
+                            break
+                        i_top, d_top = w_idx[root], w_diam[root]
+                        w_idx[root], w_diam[root] = w_idx[child], w_diam[child]
+                        w_idx[child], w_diam[child] = i_top, d_top
+                        root = child
+                kept = 0
+                q = 0
+                while q < wm:
+                    if q + 1 < wm and w_idx[q + 1] == w_idx[q]:
+                        q += 2
+                        continue
+                    w_idx[kept] = w_idx[q]
+                    w_diam[kept] = w_diam[q]
+                    kept += 1
+                    q += 1
+                wm = kept
                 piv_keys, piv_vals, piv_size = map_put(piv_keys, piv_vals, piv_size, p_idx, n_slots)
                 start = v_start[n_slots]
                 v_idx = grow(v_idx, start + wm)

@@ -208,8 +208,9 @@ def runs_pop_pivot(
 
 
 # --------------------------------------------------------------------------------------------
-# the same heap of runs as two flat kernels (what the cohomology engine calls): numba compiles,
-# in every kernel, all the kernels it calls, so one level of calls less saves compile time
+# push_run: run_heapify and top_push as one flat kernel (what the cohomology engine calls; it
+# pops with the code of runs_pop_pivot written out): numba compiles, in every kernel, all the
+# kernels it calls, so one level of calls less saves compile time
 # --------------------------------------------------------------------------------------------
 @kernel
 def push_run(
@@ -242,58 +243,3 @@ def push_run(
             break
     top[pos] = n_runs
     return n_top + 1
-
-
-@kernel
-def pop_pivot(
-    top: np.ndarray, n_top: int, rd: np.ndarray, ri: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> tuple[float, np.int64, int]:
-    """:func:`runs_pop_pivot` in one kernel: ``(diameter, index, new n_top)``, index -1 if empty.
-
-    Entries are popped one at a time; a popped entry is the pivot unless the next one has the
-    same index (then both cancel).
-    """
-    cand_d = 0.0
-    cand_idx = _EMPTY
-    while n_top > 0:
-        s = start[top[0]]
-        d = rd[s]
-        idx = ri[s]
-        if cand_idx != _EMPTY and idx != cand_idx:
-            return cand_d, cand_idx, n_top
-        # pop the smallest entry (runs_pop)
-        run = top[0]
-        size = end[run] - start[run] - 1
-        if size == 0:
-            n_top -= 1
-            if n_top > 0:
-                top[0] = top[n_top]
-        else:
-            base = start[run]
-            rd[base] = rd[base + size]
-            ri[base] = ri[base + size]
-            end[run] -= 1
-            _run_sift_down(rd, ri, base, size, 0)
-        if n_top > 0:  # restore the heap of runs (_top_sift_down)
-            first = top[0]
-            pos = 0
-            while True:
-                child = 2 * pos + 1
-                if child >= n_top:
-                    break
-                if child + 1 < n_top and _top_before(rd, ri, start, top[child + 1], top[child]):
-                    child += 1
-                if _top_before(rd, ri, start, top[child], first):
-                    top[pos] = top[child]
-                    pos = child
-                else:
-                    break
-            top[pos] = first
-        if cand_idx == idx:  # a pair of equal entries cancels (Z/2)
-            cand_idx = _EMPTY
-        else:
-            cand_d = d
-            cand_idx = idx
-    if cand_idx != _EMPTY:
-        return cand_d, cand_idx, 0
-    return 0.0, _EMPTY, 0

@@ -22,6 +22,27 @@ def _probe(x: float) -> float:
     return x + 1.0
 
 
+def _times(x: float, k: int) -> float:
+    return x * k
+
+
+def test_kernel_called_with_constants_compiles_once() -> None:
+    """Constant arguments from a calling kernel do not each compile the callee again (#15)."""
+    plain = nb.njit(_times)
+    callee = _jit._plain_call_templates(nb.njit(_times))
+
+    def caller_of_plain(x: float) -> float:
+        return plain(x, 2) + plain(x, 3)
+
+    def caller(x: float) -> float:
+        return callee(x, 2) + callee(x, 3)
+
+    assert nb.njit(caller_of_plain)(1.5) == 7.5
+    assert len(plain.overloads) > 1  # numba's default: one compile per literal value
+    assert nb.njit(caller)(1.5) == 7.5
+    assert [str(sig) for sig in callee.overloads] == ["(float64, int64)"]
+
+
 def test_first_compile_logs_one_notice(monkeypatch, caplog) -> None:
     monkeypatch.setitem(_jit._state, "notice", False)
     monkeypatch.setattr(_probe, "__module__", "torchph_lite.pershom._probe")

@@ -18,10 +18,14 @@ First use: numba compiles the kernels (once per machine; a notice is logged on t
 torchph_lite.precompile`` does it ahead of time (see ``torchph_lite.pershom._jit`` for the
 cache location, read-only installs and the notice).
 
-Compile time: numba compiles each kernel into its own module and re-optimises, in every kernel,
-all the code it calls, so the call tree is kept shallow: one entry point per engine
-(``_batch.records``, ``_batch.records_from_points_dim0``), small dtype-specialised kernels beside it
-(``_cpu_values``), and mid-level helpers inlined into their callers (``inline="always"``).
+Compile time (issue #15): a new user's first call waits for numba to compile the kernels, so they
+are written to compile little. Every kernel compiles once per argument type, never per literal
+constant (see ``_jit``); dimension 0 of point clouds is one flat kernel (``_h0.forest_plan``);
+dimensions >= 1 have two drivers, ``_batch.records_h1`` (dimension <= 1) and
+``_batch.records_higher`` (compiled only when dimension 2 or more is asked for); the call tree is
+shallow (numba re-optimises, in every kernel, all the code it calls); kernels avoid numba overloads
+(``min``/``max``, ``np.full``/``np.zeros``/``np.arange``, slice assignment) and typed containers;
+only the small kernels of ``_cpu_values`` are specialised per dtype.
 
 Development note: numba's on-disk cache (``cache=True``) is keyed on each file's own source, not on
 the modules it calls. After editing a kernel module, delete ``pershom/__pycache__/*.nbi`` and

@@ -12,54 +12,279 @@ from __future__ import annotations
 import numpy as np
 
 from ._assemble import Records
-from ._cohomology import higher_persistence
-from ._h0 import spanning_forest_matrix, spanning_forest_points
+from ._cohomology import (
+    _assemble_columns,
+    _assemble_edges,
+    _critical_edge,
+    _reduce_dimension,
+    enclosing_radius,
+)
+from ._combinatorics import binomial_table, simplex_vertices
+from ._containers import grow, map_new, map_put
+from ._h0 import forest_plan, plan_workspaces, spanning_forest_matrix
 from ._jit import kernel
-from ._metrics import distance_matrix, unit_scaled
-from ._sort import stable_argsort
+from ._metrics import cloud_distances
+from ._sort import argsort_into
 
 
-@kernel
-def _sorted_order(dim: np.ndarray, birth: np.ndarray, death: np.ndarray) -> np.ndarray:
-    """Stable lexicographic order by ``(dim, birth, death)``."""
-    order = stable_argsort(death)
-    order = order[stable_argsort(birth[order])]
-    return order[stable_argsort(dim[order])]
+def plan_points_dim0(
+    points: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """Dimension-0 gather plan ``(a, b, counts, deaths, m)`` of :func:`._h0.forest_plan`.
+
+    ``a, b`` are the endpoints of the values (``2 m`` finite-pair values, then the essential
+    births), ``counts`` the ``(2, n_clouds)`` finite and essential counts, ``deaths`` the ``m``
+    finite deaths. ``None`` if a coordinate is not finite.
+    """
+    total = points.shape[0]
+    ends = np.empty((2, 2 * total), dtype=np.int64)
+    counts = np.empty((2, offsets.shape[0] - 1), dtype=np.int64)
+    deaths = np.empty(total)
+    iwork, fwork = plan_workspaces(points)
+    m, size = forest_plan(points, offsets, metric, threshold, ends, counts, deaths, iwork, fwork)
+    if m < 0:
+        return None
+    return ends[0, :size], ends[1, :size], counts, deaths[:m], m
 
 
-@kernel
 def records_from_points_dim0(
     points: np.ndarray, offsets: np.ndarray, metric: int, threshold: float
 ) -> tuple:
-    """Dimension-0 records of point clouds (a separate entry point: it compiles quickly)."""
-    n_clouds = offsets.shape[0] - 1
-    total = offsets[-1]
-    cloud = np.empty(total, dtype=np.int64)
-    dim = np.zeros(total, dtype=np.int64)
-    bu = np.full(total, -1, dtype=np.int64)
-    du = np.full(total, -1, dtype=np.int64)
-    dv = np.full(total, -1, dtype=np.int64)
-    birth = np.zeros(total)
-    death = np.full(total, np.inf)
-    k = 0
-    for c in range(n_clouds):
-        pts, t = unit_scaled(points[offsets[c] : offsets[c + 1]], threshold)
-        fu, fv, fw, comps = spanning_forest_points(pts, metric, t)
-        order = stable_argsort(fw)
-        for e in order:
-            if fw[e] > 0.0:  # zero-length pairs are dropped
-                cloud[k] = c
-                du[k] = fu[e]
-                dv[k] = fv[e]
-                death[k] = fw[e]
-                k += 1
-        for _ in range(comps):
-            cloud[k] = c
-            k += 1
-    return cloud[:k], dim[:k], bu[:k], bu[:k], du[:k], dv[:k], birth[:k], death[:k]
+    """Dimension-0 records of point clouds (from the gather plan of :func:`plan_points_dim0`)."""
+    plan = plan_points_dim0(points, offsets, metric, threshold)
+    if plan is None:
+        raise ValueError("point_cloud contains NaN or infinite coordinates")
+    a, b, counts, deaths, m = plan
+    n_clouds = counts.shape[1]
+    ids = np.arange(n_clouds, dtype=np.int64)
+    starts = offsets[:-1]
+    fin_cloud = np.repeat(ids, counts[0])
+    n_ess = int(counts[1].sum())
+    # finite pairs then essential classes of each cloud, clouds in order
+    order = np.argsort(np.concatenate((fin_cloud, np.repeat(ids, counts[1]))), kind="stable")
+    minus = np.full(n_ess, -1, dtype=np.int64)
+    du = np.concatenate((a[1 : 2 * m : 2] - starts[fin_cloud], minus))
+    dv = np.concatenate((b[1 : 2 * m : 2] - starts[fin_cloud], minus))
+    cloud = np.concatenate((fin_cloud, np.repeat(ids, counts[1])))
+    death = np.concatenate((deaths, np.full(n_ess, np.inf)))
+    zeros = np.zeros(m + n_ess, dtype=np.int64)
+    birth_edge = np.full(m + n_ess, -1, dtype=np.int64)
+    return (
+        cloud[order],
+        zeros,
+        birth_edge,
+        birth_edge,
+        du[order],
+        dv[order],
+        np.zeros(m + n_ess),
+        death[order],
+    )
 
 
 @kernel
+def _cloud_distances(
+    points: np.ndarray,
+    offsets: np.ndarray,
+    dists: np.ndarray,
+    metric: int,
+    c: int,
+    threshold: float,
+) -> tuple[np.ndarray, float]:
+    """Distance matrix of input ``c`` and its threshold (rescaled with the cloud, see _metrics)."""
+    if metric == 0:
+        return dists[c], threshold
+    return cloud_distances(points[offsets[c] : offsets[c + 1]], metric, threshold)
+
+
+@kernel
+def _append_block(
+    out_i: np.ndarray,
+    out_f: np.ndarray,
+    k: int,
+    c: int,
+    fu: np.ndarray,
+    fv: np.ndarray,
+    fw: np.ndarray,
+    comps: int,
+    dist: np.ndarray,
+    binom: np.ndarray,
+    rec_i: np.ndarray,
+    rec_f: np.ndarray,
+    nrec: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Append the records of input ``c`` to the rows ``out_i`` (6 ints) and ``out_f`` (2 floats).
+
+    The input's records are its spanning forest (``fu, fv, fw``; ``comps`` components) and the
+    ``nrec`` pairs of dimensions >= 1 of :func:`._cohomology._reduce_dimension` (simplices, turned
+    into critical edges here), sorted by dimension, birth, death (stable). Returns the rows (grown
+    when needed) and the new number of records.
+    """
+    n = dist.shape[0]
+    kept = 0
+    for e in range(fw.shape[0]):
+        if fw[e] > 0.0:  # zero-length pairs are dropped
+            kept += 1
+    m = kept + comps + nrec
+    ints = np.empty(5 * m, dtype=np.int64)  # dim, then critical edges (bu, bv, du, dv) per record
+    values = np.empty(2 * m, dtype=np.float64)
+    dim = ints[:m]
+    ends = ints[m:]
+    birth = values[:m]
+    death = values[m:]
+    for r in range(4 * m):
+        ends[r] = -1
+    r = 0
+    for e in range(fw.shape[0]):
+        if fw[e] > 0.0:
+            dim[r] = 0
+            ends[4 * r + 2] = fu[e]
+            ends[4 * r + 3] = fv[e]
+            birth[r] = 0.0
+            death[r] = fw[e]
+            r += 1
+    for _ in range(comps):
+        dim[r] = 0
+        birth[r] = 0.0
+        death[r] = np.inf
+        r += 1
+    verts = np.empty(binom.shape[1], dtype=np.int64)
+    for q in range(nrec):
+        d = rec_i[3 * q]
+        dim[r] = d
+        simplex_vertices(rec_i[3 * q + 1], d, n, binom, verts)
+        ends[4 * r], ends[4 * r + 1] = _critical_edge(dist, verts, d + 1)
+        if rec_i[3 * q + 2] >= 0:
+            simplex_vertices(rec_i[3 * q + 2], d + 1, n, binom, verts)
+            ends[4 * r + 2], ends[4 * r + 3] = _critical_edge(dist, verts, d + 2)
+        birth[r] = rec_f[2 * q]
+        death[r] = rec_f[2 * q + 1]
+        r += 1
+    # stable order by (dim, birth, death): three stable sorts, the last key first
+    work = np.empty(7 * m, dtype=np.int64)
+    keys = np.empty(m, dtype=np.float64)
+    first = argsort_into(death, work[:m], work[m : 2 * m])
+    for i in range(m):
+        keys[i] = birth[first[i]]
+    second = argsort_into(keys, work[2 * m : 3 * m], work[3 * m : 4 * m])
+    merged = work[4 * m : 5 * m]
+    for i in range(m):
+        merged[i] = first[second[i]]
+    for i in range(m):
+        keys[i] = dim[merged[i]]  # small integers: exact as float64 keys
+    third = argsort_into(keys, work[5 * m : 6 * m], work[6 * m :])
+    order = work[:m]
+    for i in range(m):
+        order[i] = merged[third[i]]
+    out_i = grow(out_i, 6 * (k + m))
+    out_f = grow(out_f, 2 * (k + m))
+    for q in range(m):
+        r = order[q]
+        row = 6 * (k + q)
+        out_i[row] = c
+        out_i[row + 1] = dim[r]
+        for p in range(4):
+            out_i[row + 2 + p] = ends[4 * r + p]
+        out_f[2 * (k + q)] = birth[r]
+        out_f[2 * (k + q) + 1] = death[r]
+    return out_i, out_f, k + m
+
+
+@kernel
+def records_h1(
+    points: np.ndarray,
+    offsets: np.ndarray,
+    dists: np.ndarray,
+    metric: int,
+    max_dim: int,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`records` for ``max_dim`` 0 or 1: compiles no assembler of triangles and above.
+
+    The cohomology of dimension 1 is called from here directly (not through a wrapper kernel):
+    numba re-optimises, in every kernel, all the code it calls, so each level less in the call
+    tree saves compiling the whole engine once more.
+    """
+    out_i = np.empty(6 * 16, dtype=np.int64)
+    out_f = np.empty(2 * 16, dtype=np.float64)
+    rec_i = np.empty(48, dtype=np.int64)
+    rec_f = np.empty(32, dtype=np.float64)
+    k = 0
+    for c in range(offsets.shape[0] - 1):
+        if metric == 0:
+            dist = dists[c]
+            t = threshold
+        else:
+            dist, t = cloud_distances(points[offsets[c] : offsets[c + 1]], metric, threshold)
+        fu, fv, fw, comps = spanning_forest_matrix(dist, t)
+        binom = binomial_table(dist.shape[0], 3)
+        nrec = 0
+        if max_dim >= 1:
+            radius = enclosing_radius(dist)  # beyond it the complex is a cone
+            t = t if t < radius else radius
+            # the forest's edges are the pivots of dimension 0: they are cleared
+            cleared_keys, cleared_vals = map_new(fu.shape[0])
+            size = 0
+            for e in range(fu.shape[0]):
+                hi = fu[e] if fu[e] > fv[e] else fv[e]
+                lo = fu[e] + fv[e] - hi
+                cleared_keys, cleared_vals, size = map_put(
+                    cleared_keys, cleared_vals, size, hi * (hi - 1) // 2 + lo, np.int64(e)
+                )
+            col_idx, col_diam = _assemble_edges(dist, t, cleared_keys, cleared_vals)
+            _, _, rec_i, rec_f, nrec = _reduce_dimension(
+                dist, 1, t, binom, col_idx, col_diam, rec_i, rec_f, 0
+            )
+        out_i, out_f, k = _append_block(
+            out_i, out_f, k, c, fu, fv, fw, comps, dist, binom, rec_i, rec_f, nrec
+        )
+    return out_i, out_f, k
+
+
+@kernel
+def records_higher(
+    points: np.ndarray,
+    offsets: np.ndarray,
+    dists: np.ndarray,
+    metric: int,
+    max_dim: int,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`records` for ``max_dim >= 2`` (the same engine, with every assembler)."""
+    out_i = np.empty(6 * 16, dtype=np.int64)
+    out_f = np.empty(2 * 16, dtype=np.float64)
+    rec_i = np.empty(48, dtype=np.int64)
+    rec_f = np.empty(32, dtype=np.float64)
+    k = 0
+    for c in range(offsets.shape[0] - 1):
+        if metric == 0:
+            dist = dists[c]
+            t = threshold
+        else:
+            dist, t = cloud_distances(points[offsets[c] : offsets[c + 1]], metric, threshold)
+        fu, fv, fw, comps = spanning_forest_matrix(dist, t)
+        binom = binomial_table(dist.shape[0], max_dim + 2)
+        radius = enclosing_radius(dist)
+        t = t if t < radius else radius
+        cleared_keys, cleared_vals = map_new(fu.shape[0])
+        size = 0
+        for e in range(fu.shape[0]):
+            hi = fu[e] if fu[e] > fv[e] else fv[e]
+            lo = fu[e] + fv[e] - hi
+            cleared_keys, cleared_vals, size = map_put(
+                cleared_keys, cleared_vals, size, hi * (hi - 1) // 2 + lo, np.int64(e)
+            )
+        nrec = 0
+        for dim in range(1, max_dim + 1):
+            col_idx, col_diam = _assemble_columns(dist, dim, t, binom, cleared_keys, cleared_vals)
+            cleared_keys, cleared_vals, rec_i, rec_f, nrec = _reduce_dimension(
+                dist, dim, t, binom, col_idx, col_diam, rec_i, rec_f, nrec
+            )
+        out_i, out_f, k = _append_block(
+            out_i, out_f, k, c, fu, fv, fw, comps, dist, binom, rec_i, rec_f, nrec
+        )
+    return out_i, out_f, k
+
+
 def records(
     points: np.ndarray,
     offsets: np.ndarray,
@@ -68,95 +293,20 @@ def records(
     max_dim: int,
     threshold: float,
 ) -> tuple:
-    """The driver: clouds ``points[offsets[c]:offsets[c + 1]]`` or matrices ``dists[c]`` (metric 0).
+    """The engine: clouds ``points[offsets[c]:offsets[c + 1]]`` or matrices ``dists[c]`` (metric 0).
 
-    The only kernel that compiles the whole engine (numba re-optimises everything a kernel calls
-    when it compiles it, so the engine has exactly one entry point; the public wrappers below are
-    plain Python).
+    Returns the eight record columns (see the module docs), grouped by cloud, then dimension,
+    sorted by birth then death within a group (ties keep the kernels' deterministic order).
 
-    Records come out grouped by cloud, then dimension, sorted by birth then death within a group
-    (ties keep the kernel's deterministic order).
+    Two numba drivers: :func:`records_h1` (``max_dim <= 1``, the common case) compiles only the
+    code for edges; :func:`records_higher` adds the assemblers of triangles and above and is
+    compiled on the first call that asks for dimension 2 or more. Both share every kernel below.
     """
-    n_clouds = offsets.shape[0] - 1
-    blocks = []
-    total = 0
-    for c in range(n_clouds):
-        t = threshold
-        if metric == 0:
-            dist = np.ascontiguousarray(dists[c])
-            fu, fv, fw, comps = spanning_forest_matrix(dist, t)
-        else:
-            pts, t = unit_scaled(points[offsets[c] : offsets[c + 1]], threshold)
-            if max_dim >= 1:
-                dist = distance_matrix(pts, metric)
-                fu, fv, fw, comps = spanning_forest_matrix(dist, t)
-            else:
-                dist = np.zeros((1, 1))
-                fu, fv, fw, comps = spanning_forest_points(pts, metric, t)
-        if max_dim >= 1:
-            h_dim, h_bu, h_bv, h_du, h_dv, h_b, h_d = higher_persistence(dist, max_dim, t, fu, fv)
-        else:
-            h_dim = np.empty(0, dtype=np.int64)
-            h_bu = h_bv = h_du = h_dv = h_dim
-            h_b = h_d = np.empty(0)
-        kept = 0
-        for e in range(fw.shape[0]):
-            if fw[e] > 0.0:  # zero-length pairs are dropped
-                kept += 1
-        m = kept + comps + h_dim.shape[0]
-        dim = np.zeros(m, dtype=np.int64)
-        bu = np.full(m, -1, dtype=np.int64)
-        bv = np.full(m, -1, dtype=np.int64)
-        du = np.full(m, -1, dtype=np.int64)
-        dv = np.full(m, -1, dtype=np.int64)
-        birth = np.zeros(m)
-        death = np.full(m, np.inf)
-        k = 0
-        for e in range(fw.shape[0]):
-            if fw[e] > 0.0:
-                du[k] = fu[e]
-                dv[k] = fv[e]
-                death[k] = fw[e]
-                k += 1
-        k += comps
-        for r in range(h_dim.shape[0]):
-            dim[k] = h_dim[r]
-            bu[k] = h_bu[r]
-            bv[k] = h_bv[r]
-            du[k] = h_du[r]
-            dv[k] = h_dv[r]
-            birth[k] = h_b[r]
-            death[k] = h_d[r]
-            k += 1
-        order = _sorted_order(dim, birth, death)
-        blocks.append(
-            (dim[order], bu[order], bv[order], du[order], dv[order], birth[order], death[order])
-        )
-        total += m
-    out = (
-        np.empty(total, dtype=np.int64),
-        np.empty(total, dtype=np.int64),
-        np.empty(total, dtype=np.int64),
-        np.empty(total, dtype=np.int64),
-        np.empty(total, dtype=np.int64),
-        np.empty(total, dtype=np.int64),
-        np.empty(total),
-        np.empty(total),
-    )
-    k = 0
-    for c in range(n_clouds):
-        b = blocks[c]
-        m = b[0].shape[0]
-        out[0][k : k + m] = c
-        out[1][k : k + m] = b[0]
-        out[2][k : k + m] = b[1]
-        out[3][k : k + m] = b[2]
-        out[4][k : k + m] = b[3]
-        out[5][k : k + m] = b[4]
-        out[6][k : k + m] = b[5]
-        out[7][k : k + m] = b[6]
-        k += m
-    return out
+    driver = records_h1 if max_dim <= 1 else records_higher
+    out_i, out_f, k = driver(points, offsets, dists, metric, max_dim, threshold)
+    ints = np.ascontiguousarray(out_i[: 6 * k].reshape(k, 6).T)
+    floats = np.ascontiguousarray(out_f[: 2 * k].reshape(k, 2).T)
+    return (*ints, *floats)
 
 
 #: placeholders for the unused input of :func:`records` (one compiled signature serves both uses)

@@ -23,32 +23,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._combinatorics import binomial_table, simplex_index, simplex_vertices
-from ._containers import grow, map_get, map_new, map_put, run_heapify, runs_pop_pivot, top_push
+from ._combinatorics import simplex_index, simplex_vertices
+from ._containers import _run_sift_down, _top_before, grow, map_get, map_new, map_put, push_run
 from ._jit import kernel
-from ._sort import stable_argsort
+from ._sort import argsort_into
 
 
 # --------------------------------------------------------------------------------------------
 # simplex geometry
 # --------------------------------------------------------------------------------------------
 @kernel
-def _diameter(dist: np.ndarray, verts: np.ndarray, size: int) -> float:
-    d = 0.0
-    for a in range(size):
-        for b in range(a):
-            x = dist[verts[a], verts[b]]
-            if x > d:
-                d = x
-    return d
-
-
-@kernel
 def _critical_edge(dist: np.ndarray, verts: np.ndarray, size: int) -> tuple[int, int]:
     """Endpoints ``(larger, smaller)`` of a longest edge of the simplex."""
     best = -1.0
     bu = verts[0]
-    bv = verts[min(1, size - 1)]
+    bv = verts[1 if size > 1 else 0]
     for a in range(size):
         for b in range(a + 1, size):
             x = dist[verts[a], verts[b]]
@@ -85,41 +74,39 @@ def _zero_apparent_cofacet(
 
 
 @kernel
-def _zero_apparent_facet(
-    dist: np.ndarray, verts: np.ndarray, dim: int, diam: float, binom: np.ndarray
-) -> np.int64:
-    """Youngest facet of the ``dim``-simplex ``verts`` (it always has the same diameter)."""
-    # facets in increasing index order: drop the largest vertex first
-    for p in range(dim + 1):
-        fd = 0.0
-        for a in range(dim + 1):
-            if a == p:
-                continue
-            for b in range(a):
-                if b == p:
-                    continue
-                x = dist[verts[a], verts[b]]
-                if x > fd:
-                    fd = x
-        if fd == diam:
-            idx = np.int64(0)
-            for q in range(p):
-                idx += binom[verts[q], dim - q]
-            for q in range(p + 1, dim + 1):
-                idx += binom[verts[q], dim + 1 - q]
-            return idx
-    return np.int64(-1)
-
-
-@kernel
 def _apparent_partner_of_cofacet(
     dist: np.ndarray, cofacet: np.int64, dim: int, binom: np.ndarray, scratch: np.ndarray
 ) -> np.int64:
     """If the ``(dim+1)``-simplex ``cofacet`` is in an apparent pair, its facet partner, else -1."""
     n = dist.shape[0]
     simplex_vertices(cofacet, dim + 1, n, binom, scratch)
-    cd = _diameter(dist, scratch, dim + 2)
-    facet = _zero_apparent_facet(dist, scratch, dim + 1, cd, binom)
+    size = dim + 2
+    cd = 0.0  # the cofacet's diameter
+    for a in range(size):
+        for b in range(a):
+            x = dist[scratch[a], scratch[b]]
+            if x > cd:
+                cd = x
+    # its youngest facet: the first, in increasing index order, of the same diameter (dropping
+    # the largest vertex first)
+    facet = np.int64(-1)
+    for p in range(size):
+        fd = 0.0
+        for a in range(size):
+            if a == p:
+                continue
+            for b in range(a):
+                if b != p:
+                    x = dist[scratch[a], scratch[b]]
+                    if x > fd:
+                        fd = x
+        if fd == cd:
+            facet = np.int64(0)
+            for q in range(p):
+                facet += binom[scratch[q], size - 1 - q]
+            for q in range(p + 1, size):
+                facet += binom[scratch[q], size - q]
+            break
     if facet < 0:
         return np.int64(-1)
     simplex_vertices(facet, dim, n, binom, scratch)
@@ -215,8 +202,8 @@ def _is_apparent_cofacet(
     return False
 
 
-@kernel(inline="always")
-def _add_coboundary_run(
+@kernel
+def _coboundary_into(
     dist: np.ndarray,
     verts: np.ndarray,
     dim: int,
@@ -224,23 +211,22 @@ def _add_coboundary_run(
     diam: float,
     threshold: float,
     binom: np.ndarray,
-    work: tuple,
+    rd: np.ndarray,
+    ri: np.ndarray,
+    used: int,
     skip: np.int64,
-) -> tuple:
-    """Add the coboundary (cofacets of diameter <= threshold) to the working column as one run.
+) -> tuple[int, bool]:
+    """Write the coboundary (cofacets of diameter <= threshold) to ``rd/ri[used:]``.
 
-    ``work = (rd, ri, run_start, run_end, top, used, n_runs, n_top)``. One occurrence of the
-    cofacet ``skip`` (if ``>= 0``) is left out. Returns the updated ``work`` and whether ``skip``
-    was left out.
+    The caller reserves room for ``n`` entries. One occurrence of the cofacet ``skip`` (if
+    ``>= 0``) is left out. Returns the number of entries written and whether ``skip`` was left out.
     """
-    rd, ri, rs, re, top, used, n_runs, n_top = work
     n = dist.shape[0]
-    rd = grow(rd, used + n)
-    ri = grow(ri, used + n)
     j = 0
     above = np.int64(0)
     below = index
     count = 0
+    skipped = False
     for v in range(n - 1, -1, -1):
         if j <= dim and v == verts[j]:
             below -= binom[v, dim + 1 - j]
@@ -254,53 +240,35 @@ def _add_coboundary_run(
                 cd = x
         if cd <= threshold:
             idx = above + binom[v, dim + 2 - j] + below
-            if idx == skip:
-                skip = np.int64(-2)  # left out once
+            if idx == skip and not skipped:
+                skipped = True
                 continue
             rd[used + count] = cd
             ri[used + count] = idx
             count += 1
-    return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, count), skip == -2
-
-
-@kernel(inline="always")
-def _add_entry_run(d: float, idx: np.int64, work: tuple) -> tuple:
-    """Add a single entry to the working column."""
-    rd, ri, rs, re, top, used, n_runs, n_top = work
-    rd = grow(rd, used + 1)
-    ri = grow(ri, used + 1)
-    rd[used] = d
-    ri[used] = idx
-    return _register_run(rd, ri, rs, re, top, used, n_runs, n_top, 1)
-
-
-@kernel(inline="always")
-def _register_run(
-    rd: np.ndarray,
-    ri: np.ndarray,
-    rs: np.ndarray,
-    re: np.ndarray,
-    top: np.ndarray,
-    used: int,
-    n_runs: int,
-    n_top: int,
-    count: int,
-) -> tuple:
-    if count == 0:
-        return rd, ri, rs, re, top, used, n_runs, n_top
-    run_heapify(rd, ri, used, count)
-    rs = grow(rs, n_runs + 1)
-    re = grow(re, n_runs + 1)
-    top = grow(top, n_top + 1)
-    rs[n_runs] = used
-    re[n_runs] = used + count
-    n_top = top_push(top, n_top, n_runs, rd, ri, rs)
-    return rd, ri, rs, re, top, used + count, n_runs + 1, n_top
+    return count, skipped
 
 
 # --------------------------------------------------------------------------------------------
 # columns of one dimension
 # --------------------------------------------------------------------------------------------
+@kernel
+def _by_decreasing_diameter(
+    col_idx: np.ndarray, col_diam: np.ndarray, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``m`` columns sorted by decreasing diameter, ties in their order (new arrays)."""
+    keys = np.empty(m, dtype=np.float64)
+    for i in range(m):
+        keys[i] = -col_diam[i]
+    order = argsort_into(keys, np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64))
+    out_idx = np.empty(m, dtype=np.int64)
+    out_diam = np.empty(m, dtype=np.float64)
+    for i in range(m):
+        out_idx[i] = col_idx[order[i]]
+        out_diam[i] = col_diam[order[i]]
+    return out_idx, out_diam
+
+
 @kernel
 def _assemble_edges(
     dist: np.ndarray, threshold: float, cleared_keys: np.ndarray, cleared_vals: np.ndarray
@@ -336,8 +304,7 @@ def _assemble_edges(
             col_idx[m] = index
             col_diam[m] = d
             m += 1
-    order = stable_argsort(-col_diam[:m])
-    return col_idx[:m][order], col_diam[:m][order]
+    return _by_decreasing_diameter(col_idx, col_diam, m)
 
 
 @kernel
@@ -406,11 +373,10 @@ def _assemble_triangles(
                 col_idx[m] = index
                 col_diam[m] = d
                 m += 1
-    order = stable_argsort(-col_diam[:m])
-    return col_idx[:m][order], col_diam[:m][order]
+    return _by_decreasing_diameter(col_idx, col_diam, m)
 
 
-@kernel(inline="always")
+@kernel
 def _assemble_columns(
     dist: np.ndarray,
     dim: int,
@@ -484,29 +450,7 @@ def _assemble_general(
         col_idx[m] = index
         col_diam[m] = d
         m += 1
-    order = stable_argsort(-col_diam[:m])
-    return col_idx[:m][order], col_diam[:m][order]
-
-
-@kernel
-def _cancel_pairs(idx: np.ndarray, diam: np.ndarray, m: int) -> int:
-    """Sort the first ``m`` entries by index, drop pairs of equal entries (Z/2); return the size."""
-    if m <= 1:
-        return m
-    order = stable_argsort(idx[:m])
-    si = idx[:m][order]
-    sd = diam[:m][order]
-    k = 0
-    a = 0
-    while a < m:
-        if a + 1 < m and si[a + 1] == si[a]:
-            a += 2
-            continue
-        idx[k] = si[a]
-        diam[k] = sd[a]
-        k += 1
-        a += 1
-    return k
+    return _by_decreasing_diameter(col_idx, col_diam, m)
 
 
 @kernel
@@ -517,29 +461,37 @@ def _reduce_dimension(
     binom: np.ndarray,
     col_idx: np.ndarray,
     col_diam: np.ndarray,
-    rec: tuple,
-) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """Reduce the coboundary columns of one dimension; append pairs to ``rec``; return pivots."""
+    rec_i: np.ndarray,
+    rec_f: np.ndarray,
+    nrec: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Reduce the coboundary columns of one dimension; append pairs to the records.
+
+    Record ``r`` is ``rec_i[3 r:3 r + 3]`` = (dimension, birth simplex, death simplex or -1 for an
+    essential class) and ``rec_f[2 r:2 r + 2]`` = their diameters (``inf`` for no death). Returns
+    ``(pivot keys, pivot values, rec_i, rec_f, nrec)``.
+    """
     n = dist.shape[0]
-    rec_dim, rec_b, rec_d, rec_bv, rec_dv, nrec = rec
     piv_keys, piv_vals = map_new(col_idx.shape[0])
     piv_size = 0
     # reduction matrix V, stored column by column (flat)
-    v_start = np.empty(col_idx.shape[0] + 1, dtype=np.int64)
-    v_idx = np.empty(max(16, col_idx.shape[0]), dtype=np.int64)
-    v_diam = np.empty(max(16, col_idx.shape[0]))
+    n_cols = col_idx.shape[0]
+    v_start = np.empty(n_cols + 1, dtype=np.int64)
+    v_idx = np.empty(n_cols + 16, dtype=np.int64)
+    v_diam = np.empty(n_cols + 16, dtype=np.float64)
     v_start[0] = 0
     n_slots = 0
-    rd = np.empty(256)
-    ri = np.empty(256, dtype=np.int64)
+    # working column: entries rd/ri in runs rs[r]:re[r], a heap ``top`` of runs
+    rd = np.empty(n + 256, dtype=np.float64)
+    ri = np.empty(n + 256, dtype=np.int64)
     rs = np.empty(16, dtype=np.int64)
     re = np.empty(16, dtype=np.int64)
     top = np.empty(16, dtype=np.int64)
     w_idx = np.empty(64, dtype=np.int64)
-    w_diam = np.empty(64)
+    w_diam = np.empty(64, dtype=np.float64)
     verts = np.empty(dim + 2, dtype=np.int64)
     scratch = np.empty(dim + 3, dtype=np.int64)
-    for c in range(col_idx.shape[0]):
+    for c in range(n_cols):
         s_idx = col_idx[c]
         s_diam = col_diam[c]
         simplex_vertices(s_idx, dim, n, binom, verts)
@@ -559,102 +511,176 @@ def _reduce_dimension(
             n_slots += 1
             continue
         # ---- full reduction with implicit coboundaries
-        (rd, ri, rs, re, top, used, n_runs, n_top), _ = _add_coboundary_run(
-            dist,
-            verts,
-            dim,
-            s_idx,
-            s_diam,
-            threshold,
-            binom,
-            (rd, ri, rs, re, top, 0, 0, 0),
-            np.int64(-1),
+        count, _ = _coboundary_into(
+            dist, verts, dim, s_idx, s_diam, threshold, binom, rd, ri, 0, np.int64(-1)
         )
+        used = 0
+        n_runs = 0
+        n_top = 0
+        if count > 0:
+            n_top = push_run(rd, ri, rs, re, top, 0, count, 0, 0)
+            used = count
+            n_runs = 1
         w_idx[0] = s_idx
         w_diam[0] = s_diam
         wm = 1
+        record = False  # whether the column gives a pair (death -1: an essential class)
         while True:
-            p_diam, p_idx, n_top = runs_pop_pivot(top, n_top, rd, ri, rs, re)
+            # pop the pivot: the smallest entry of the heap of runs that survives Z/2
+            # cancellation (a pair of equal entries cancels; index -1: the column is zero). The
+            # code of _containers.runs_pop_pivot, written out here: one kernel less to compile
+            p_diam = 0.0
+            p_idx = np.int64(-1)
+            while n_top > 0:
+                run = top[0]
+                s = rs[run]
+                d = rd[s]
+                idx = ri[s]
+                if p_idx >= 0 and idx != p_idx:
+                    break
+                size = re[run] - s - 1
+                if size == 0:  # the run is used up
+                    n_top -= 1
+                    if n_top > 0:
+                        top[0] = top[n_top]
+                else:  # its last entry moves to its top and sinks
+                    rd[s] = rd[s + size]
+                    ri[s] = ri[s + size]
+                    re[run] -= 1
+                    _run_sift_down(rd, ri, s, size, 0)
+                if n_top > 0:  # the run at the top of the heap of runs sinks
+                    first = top[0]
+                    pos = 0
+                    while True:
+                        child = 2 * pos + 1
+                        if child >= n_top:
+                            break
+                        if child + 1 < n_top and _top_before(
+                            rd, ri, rs, top[child + 1], top[child]
+                        ):
+                            child += 1
+                        if not _top_before(rd, ri, rs, top[child], first):
+                            break
+                        top[pos] = top[child]
+                        pos = child
+                    top[pos] = first
+                if idx == p_idx:
+                    p_idx = np.int64(-1)
+                else:
+                    p_diam = d
+                    p_idx = idx
             if p_idx < 0:  # zero column: essential class
-                rec_dim = grow(rec_dim, nrec + 1)
-                rec_b = grow(rec_b, nrec + 1)
-                rec_d = grow(rec_d, nrec + 1)
-                rec_bv = grow(rec_bv, nrec + 1)
-                rec_dv = grow(rec_dv, nrec + 1)
-                rec_dim[nrec] = dim
-                rec_b[nrec] = s_idx
-                rec_d[nrec] = -1
-                rec_bv[nrec] = s_diam
-                rec_dv[nrec] = np.inf
-                nrec += 1
+                record = True
+                p_diam = np.inf
                 break
             slot = map_get(piv_keys, piv_vals, p_idx)
             partner = np.int64(-1)
             if slot < 0:
                 partner = _apparent_partner_of_cofacet(dist, p_idx, dim, binom, scratch)
             if slot < 0 and partner < 0:  # new pivot: store V and record the pair
-                wm = _cancel_pairs(w_idx, w_diam, wm)
+                # the new column of V: sorted by index, pairs of equal entries dropped (Z/2). An
+                # in-place heapsort: equal indices carry equal diameters, so their order is
+                # irrelevant
+                h_start = wm // 2
+                h_end = wm
+                while h_end > 1:
+                    if h_start > 0:  # building the heap
+                        h_start -= 1
+                    else:  # moving the largest entry behind the heap
+                        h_end -= 1
+                        i_top, d_top = w_idx[h_end], w_diam[h_end]
+                        w_idx[h_end], w_diam[h_end] = w_idx[0], w_diam[0]
+                        w_idx[0], w_diam[0] = i_top, d_top
+                    root = h_start
+                    while True:
+                        child = 2 * root + 1
+                        if child >= h_end:
+                            break
+                        if child + 1 < h_end and w_idx[child] < w_idx[child + 1]:
+                            child += 1
+                        if w_idx[root] >= w_idx[child]:
+                            break
+                        i_top, d_top = w_idx[root], w_diam[root]
+                        w_idx[root], w_diam[root] = w_idx[child], w_diam[child]
+                        w_idx[child], w_diam[child] = i_top, d_top
+                        root = child
+                kept = 0
+                q = 0
+                while q < wm:
+                    if q + 1 < wm and w_idx[q + 1] == w_idx[q]:
+                        q += 2
+                        continue
+                    w_idx[kept] = w_idx[q]
+                    w_diam[kept] = w_diam[q]
+                    kept += 1
+                    q += 1
+                wm = kept
                 piv_keys, piv_vals, piv_size = map_put(piv_keys, piv_vals, piv_size, p_idx, n_slots)
                 start = v_start[n_slots]
                 v_idx = grow(v_idx, start + wm)
                 v_diam = grow(v_diam, start + wm)
-                v_idx[start : start + wm] = w_idx[:wm]
-                v_diam[start : start + wm] = w_diam[:wm]
+                for q in range(wm):  # a loop: slice assignment compiles a shape-check overload
+                    v_idx[start + q] = w_idx[q]
+                    v_diam[start + q] = w_diam[q]
                 v_start[n_slots + 1] = start + wm
                 n_slots += 1
-                if p_diam > s_diam:
-                    rec_dim = grow(rec_dim, nrec + 1)
-                    rec_b = grow(rec_b, nrec + 1)
-                    rec_d = grow(rec_d, nrec + 1)
-                    rec_bv = grow(rec_bv, nrec + 1)
-                    rec_dv = grow(rec_dv, nrec + 1)
-                    rec_dim[nrec] = dim
-                    rec_b[nrec] = s_idx
-                    rec_d[nrec] = p_idx
-                    rec_bv[nrec] = s_diam
-                    rec_dv[nrec] = p_diam
-                    nrec += 1
+                record = p_diam > s_diam
                 break
             # the pivot is claimed: add the claiming column. Its coboundary holds the pivot an odd
             # number of times; the popped copy and one of those cancel, so one is left out
             pending = p_idx
+            a = 0
+            b = 1
             if slot >= 0:
                 a = v_start[slot]
                 b = v_start[slot + 1]
-            else:
-                a = 0
-                b = 1
             for e in range(a, b):
+                r_idx = partner
+                r_diam = p_diam
                 if slot >= 0:
                     r_idx = v_idx[e]
                     r_diam = v_diam[e]
-                else:
-                    r_idx = partner
-                    r_diam = p_diam
                 w_idx = grow(w_idx, wm + 1)
                 w_diam = grow(w_diam, wm + 1)
                 w_idx[wm] = r_idx
                 w_diam[wm] = r_diam
                 wm += 1
                 simplex_vertices(r_idx, dim, n, binom, scratch)
-                (rd, ri, rs, re, top, used, n_runs, n_top), skipped = _add_coboundary_run(
-                    dist,
-                    scratch,
-                    dim,
-                    r_idx,
-                    r_diam,
-                    threshold,
-                    binom,
-                    (rd, ri, rs, re, top, used, n_runs, n_top),
-                    pending,
+                rd = grow(rd, used + n + 1)  # room for a coboundary (and the entry below)
+                ri = grow(ri, used + n + 1)
+                rs = grow(rs, n_runs + 2)
+                re = grow(re, n_runs + 2)
+                top = grow(top, n_runs + 2)
+                count, skipped = _coboundary_into(
+                    dist, scratch, dim, r_idx, r_diam, threshold, binom, rd, ri, used, pending
                 )
+                if count > 0:
+                    n_top = push_run(rd, ri, rs, re, top, used, count, n_runs, n_top)
+                    used += count
+                    n_runs += 1
                 if skipped:
                     pending = np.int64(-1)
             if pending >= 0:  # not reached: the claiming column always contains its pivot
-                rd, ri, rs, re, top, used, n_runs, n_top = _add_entry_run(
-                    p_diam, p_idx, (rd, ri, rs, re, top, used, n_runs, n_top)
-                )
-    return piv_keys, piv_vals, (rec_dim, rec_b, rec_d, rec_bv, rec_dv, nrec)
+                rd = grow(rd, used + 1)
+                ri = grow(ri, used + 1)
+                rs = grow(rs, n_runs + 1)
+                re = grow(re, n_runs + 1)
+                top = grow(top, n_runs + 1)
+                rd[used] = p_diam
+                ri[used] = p_idx
+                n_top = push_run(rd, ri, rs, re, top, used, 1, n_runs, n_top)
+                used += 1
+                n_runs += 1
+        if record:  # rec_i: (dim, birth, death) simplices; rec_f: their diameters
+            rec_i = grow(rec_i, 3 * nrec + 3)
+            rec_f = grow(rec_f, 2 * nrec + 2)
+            rec_i[3 * nrec] = dim
+            rec_i[3 * nrec + 1] = s_idx
+            rec_i[3 * nrec + 2] = p_idx
+            rec_f[2 * nrec] = s_diam
+            rec_f[2 * nrec + 1] = p_diam
+            nrec += 1
+    return piv_keys, piv_vals, rec_i, rec_f, nrec
 
 
 # --------------------------------------------------------------------------------------------
@@ -673,67 +699,3 @@ def enclosing_radius(dist: np.ndarray) -> float:
         if m < best:
             best = m
     return best
-
-
-@kernel(inline="always")
-def higher_persistence(
-    dist: np.ndarray,
-    max_dim: int,
-    threshold: float,
-    forest_u: np.ndarray,
-    forest_v: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Persistence pairs of dimensions ``1..max_dim`` of the Vietoris-Rips filtration of ``dist``.
-
-    Args:
-        dist: symmetric ``(n, n)`` float64 distances.
-        max_dim: largest homology dimension (>= 1).
-        threshold: keep simplices of diameter <= threshold (``inf`` for all).
-        forest_u, forest_v: the minimum spanning forest (tie-broken as in :mod:`._h0`), whose edges
-            are the dimension-0 pivots used for clearing.
-
-    Returns:
-        ``(dim, birth_u, birth_v, death_u, death_v, birth, death)``: one entry per pair of positive
-        length; critical edges as vertex pairs (``death_u == -1`` and ``death == inf`` for essential
-        classes).
-    """
-    n = dist.shape[0]
-    t = min(threshold, enclosing_radius(dist))
-    binom = binomial_table(n, max_dim + 2)
-    cleared_keys, cleared_vals = map_new(forest_u.shape[0])
-    size = 0
-    for e in range(forest_u.shape[0]):
-        a = forest_u[e]
-        b = forest_v[e]
-        if a < b:
-            a, b = b, a
-        cleared_keys, cleared_vals, size = map_put(
-            cleared_keys, cleared_vals, size, np.int64(a * (a - 1) // 2 + b), np.int64(e)
-        )
-    rec = (
-        np.empty(16, dtype=np.int64),
-        np.empty(16, dtype=np.int64),
-        np.empty(16, dtype=np.int64),
-        np.empty(16),
-        np.empty(16),
-        0,
-    )
-    for dim in range(1, max_dim + 1):
-        col_idx, col_diam = _assemble_columns(dist, dim, t, binom, cleared_keys, cleared_vals)
-        cleared_keys, cleared_vals, rec = _reduce_dimension(
-            dist, dim, t, binom, col_idx, col_diam, rec
-        )
-    rec_dim, rec_b, rec_d, rec_bv, rec_dv, nrec = rec
-    bu = np.empty(nrec, dtype=np.int64)
-    bv = np.empty(nrec, dtype=np.int64)
-    du = np.full(nrec, -1, dtype=np.int64)
-    dv = np.full(nrec, -1, dtype=np.int64)
-    verts = np.empty(max_dim + 2, dtype=np.int64)
-    for r in range(nrec):
-        k = rec_dim[r]
-        simplex_vertices(rec_b[r], k, n, binom, verts)
-        bu[r], bv[r] = _critical_edge(dist, verts, k + 1)
-        if rec_d[r] >= 0:
-            simplex_vertices(rec_d[r], k + 1, n, binom, verts)
-            du[r], dv[r] = _critical_edge(dist, verts, k + 2)
-    return rec_dim[:nrec].copy(), bu, bv, du, dv, rec_bv[:nrec].copy(), rec_dv[:nrec].copy()

@@ -23,7 +23,7 @@ def binomial_table(n: int, max_k: int) -> np.ndarray:
     table = np.zeros((n + 1, max_k + 1), dtype=np.int64)
     for v in range(n + 1):
         table[v, 0] = 1
-        for k in range(1, min(v, max_k) + 1):
+        for k in range(1, (v if v < max_k else max_k) + 1):
             a = table[v - 1, k - 1]
             b = table[v - 1, k] if k <= v - 1 else 0
             if a > 9_000_000_000_000_000_000 - b:

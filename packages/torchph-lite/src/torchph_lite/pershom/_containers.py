@@ -80,8 +80,10 @@ def grow(a: np.ndarray, needed: int) -> np.ndarray:
     """``a`` itself when it holds ``needed`` entries, else a larger copy."""
     if needed <= a.shape[0]:
         return a
-    out = np.empty(max(needed, 2 * a.shape[0] + 16), dtype=a.dtype)
-    out[: a.shape[0]] = a
+    doubled = 2 * a.shape[0] + 16
+    out = np.empty(needed if needed > doubled else doubled, dtype=a.dtype)
+    for i in range(a.shape[0]):  # a loop: slice assignment compiles a shape-check overload
+        out[i] = a[i]
     return out
 
 
@@ -203,3 +205,41 @@ def runs_pop_pivot(
         else:
             return d, idx, n_top
     return 0.0, _EMPTY, 0
+
+
+# --------------------------------------------------------------------------------------------
+# push_run: run_heapify and top_push as one flat kernel (what the cohomology engine calls; it
+# pops with the code of runs_pop_pivot written out): numba compiles, in every kernel, all the
+# kernels it calls, so one level of calls less saves compile time
+# --------------------------------------------------------------------------------------------
+@kernel
+def push_run(
+    rd: np.ndarray,
+    ri: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    top: np.ndarray,
+    used: int,
+    count: int,
+    n_runs: int,
+    n_top: int,
+) -> int:
+    """Make ``rd/ri[used:used + count]`` run ``n_runs``; return the new size of the run heap.
+
+    :func:`run_heapify` and :func:`top_push` in one kernel; ``start``, ``end`` and ``top`` must
+    have room for one more run.
+    """
+    for pos in range(count // 2 - 1, -1, -1):
+        _run_sift_down(rd, ri, used, count, pos)
+    start[n_runs] = used
+    end[n_runs] = used + count
+    pos = n_top
+    while pos > 0:
+        par = (pos - 1) >> 1
+        if _top_before(rd, ri, start, n_runs, top[par]):
+            top[pos] = top[par]
+            pos = par
+        else:
+            break
+    top[pos] = n_runs
+    return n_top + 1

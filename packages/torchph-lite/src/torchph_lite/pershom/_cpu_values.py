@@ -21,57 +21,33 @@ import math
 import numpy as np
 import torch
 
-from ._assemble import Records, _gather_plan
-from ._batch import NO_MATRICES, records, records_from_points_dim0
+from ._assemble import _gather_plan
+from ._batch import NO_MATRICES, plan_points_dim0, records
 from ._jit import kernel
 from ._metrics import L1
 
 
 @kernel
-def _all_finite(points: np.ndarray) -> bool:
-    for i in range(points.shape[0]):
-        for c in range(points.shape[1]):
-            if not np.isfinite(points[i, c]):
-                return False
-    return True
-
-
-@kernel
-def _values(
+def _edge_values(
     coords: np.ndarray,
-    offsets: np.ndarray,
-    records: Records,
+    a: np.ndarray,
+    b: np.ndarray,
     metric: int,
-    groups: int,
     min_exp: int,
-):
-    """Gather plan of ``records`` with the scaled L1 lengths or squared L2 lengths of its edges.
+    values: np.ndarray,
+    scales: np.ndarray,
+) -> None:
+    """Scaled L1 lengths or squared L2 lengths of the edges ``(a[i], b[i])`` (in place).
 
-    Returns ``(a, b, values, scales, fin_counts, ess_counts, m)``: the ``2 m`` values of the
-    ``m`` finite pairs (interleaved birth, death) followed by the essential births, ``values[i]``
-    belonging to the edge ``(a[i], b[i])`` (``(0, 0)`` for a zero value). Each edge's coordinate
-    differences are multiplied by the power of two ``scales[i]`` that brings the largest into
-    ``[0.5, 1)`` (``min_exp`` is the dtype's smallest normal exponent, bounding the scale), so
-    the sums neither overflow nor underflow; the length is ``values[i] / scales[i]`` (L1) or
-    ``sqrt(values[i]) / scales[i]`` (L2). ``values`` and ``scales`` have the dtype of
-    ``coords``; the arithmetic is that of :func:`._edge_lengths.edge_lengths` (sums over the
-    coordinates in order, from the first term), so the lengths are bitwise the same.
+    ``values`` (zeros) and ``scales`` (ones) have the dtype of ``coords``. An edge with
+    ``a[i] < 0`` is a zero value and becomes ``(0, 0)``. Each edge's coordinate differences are
+    multiplied by the power of two ``scales[i]`` that brings the largest into ``[0.5, 1)``
+    (``min_exp`` is the dtype's smallest normal exponent, bounding the scale), so the sums neither
+    overflow nor underflow; the length is ``values[i] / scales[i]`` (L1) or
+    ``sqrt(values[i]) / scales[i]`` (L2). The arithmetic is that of
+    :func:`._edge_lengths.edge_lengths` (sums over the coordinates in order, from the first term,
+    in the dtype of ``coords``), so the lengths are bitwise the same.
     """
-    n_inputs = offsets.shape[0] - 1
-    a, b, fin, fin_counts, ess_counts = _gather_plan(
-        records.cloud,
-        records.dim,
-        records.birth_u,
-        records.birth_v,
-        records.death_u,
-        records.death_v,
-        records.death,
-        offsets,
-        groups,
-        n_inputs,
-    )
-    values = np.zeros(a.shape[0], dtype=coords.dtype)
-    scales = np.ones(a.shape[0], dtype=coords.dtype)
     for i in range(a.shape[0]):
         if a[i] < 0:
             a[i] = 0
@@ -81,10 +57,13 @@ def _values(
         v = b[i]
         big = abs(coords[u, 0] - coords[v, 0])
         for c in range(1, coords.shape[1]):
-            big = max(big, abs(coords[u, c] - coords[v, c]))
+            x = abs(coords[u, c] - coords[v, c])
+            if x > big:
+                big = x
         if big == 0:
             continue
-        scales[i] = 2.0 ** -max(math.frexp(big)[1], min_exp)  # exact in the dtype
+        exponent = math.frexp(big)[1]
+        scales[i] = math.ldexp(1.0, -(exponent if exponent > min_exp else min_exp))  # exact
         s = scales[i]
         diff = (coords[u, 0] - coords[v, 0]) * s
         acc = abs(diff) if metric == L1 else diff * diff
@@ -92,7 +71,6 @@ def _values(
             diff = (coords[u, c] - coords[v, c]) * s
             acc += abs(diff) if metric == L1 else diff * diff
         values[i] = acc
-    return a, b, values, scales, fin_counts, ess_counts, fin.shape[0]
 
 
 def gather_values(
@@ -107,21 +85,34 @@ def gather_values(
 
     ``points`` is the float64 copy the diagrams are computed from, ``coords`` the same
     coordinates in the input's dtype (float32 or float64; the same array for float64), from which
-    the values are computed (see ``_values``). The first item is ``False`` (and nothing is
-    computed) when a coordinate is not finite.
+    the values are computed (see ``_edge_values``). The first item is ``False`` (and nothing is
+    computed) when a coordinate is not finite; else the second is the plan
+    ``(a, b, values, scales, fin_counts, ess_counts, m)``: the ``2 m`` values of the ``m`` finite
+    pairs (interleaved birth, death) followed by the essential births, value ``i`` belonging to the
+    edge ``(a[i], b[i])`` (``(0, 0)`` for a zero value), and the per-(input, dim) counts.
 
-    Three kernel calls rather than one kernel: numba re-optimises all the code a kernel calls
-    when it compiles it, so a dtype-specialised kernel wrapping the engine would compile the
-    whole engine once per dtype. Here only the small ``_values`` is specialised per dtype.
+    Only ``_edge_values`` (and ``_scatter``) are specialised per dtype: the engines run in float64
+    and compile once, whatever the input's dtype.
     """
-    if not _all_finite(points):
-        return False, ()
     if max_dim == 0:
-        found = Records._make(records_from_points_dim0(points, offsets, metric, threshold))
+        plan = plan_points_dim0(points, offsets, metric, threshold)
+        if plan is None:
+            return False, ()
+        a, b, counts, _, m = plan
+        fin_counts, ess_counts = counts[0], counts[1]
     else:
-        found = Records._make(records(points, offsets, NO_MATRICES, metric, max_dim, threshold))
+        if not np.isfinite(points).all():
+            return False, ()
+        found = records(points, offsets, NO_MATRICES, metric, max_dim, threshold)
+        a, b, fin, fin_counts, ess_counts = _gather_plan(
+            *found[:6], found[7], offsets, max_dim + 1, offsets.shape[0] - 1
+        )
+        m = fin.shape[0]
+    values = np.zeros(a.shape[0], dtype=coords.dtype)
+    scales = np.ones(a.shape[0], dtype=coords.dtype)
     min_exp = int(np.finfo(coords.dtype).minexp)
-    return True, _values(coords, offsets, found, metric, max_dim + 1, min_exp)
+    _edge_values(coords, a, b, metric, min_exp, values, scales)
+    return True, (a, b, values, scales, fin_counts, ess_counts, m)
 
 
 @kernel
@@ -133,23 +124,24 @@ def _scatter(
     lengths: np.ndarray,
     metric: int,
     one: float,
-) -> np.ndarray:
-    """Gradient of ``sum(grad * lengths)`` with respect to ``coords`` (``(n_points, d)``).
+    out: np.ndarray,
+) -> None:
+    """Gradient of ``sum(grad * lengths)`` with respect to ``coords``, added to ``out`` (zeros).
 
     Same arithmetic as :class:`._edge_lengths._EdgeLengths`, in the dtype of ``coords`` (``one``
     is ``1`` in that dtype, so that no intermediate is widened): ``g = grad[i] * local`` is added
     at ``a[i]`` for every ``i``, then subtracted at ``b[i]``; ``local`` is the sign of the
     difference (L1) or the difference over the length (L2, length 1 used for coincident points).
+    ``out`` has the shape and dtype of ``coords``.
     """
     d = coords.shape[1]
     zero = one - one
-    out = np.zeros(coords.shape, dtype=coords.dtype)
-    for second in (False, True):
+    for second in range(2):
         for i in range(grad.shape[0]):
-            if grad[i] == 0.0 or a[i] == b[i]:
-                continue
             u = a[i]
             v = b[i]
+            if grad[i] == zero or u == v:
+                continue
             scale = lengths[i] if lengths[i] > zero else one
             w = v if second else u
             for c in range(d):
@@ -159,11 +151,7 @@ def _scatter(
                 else:
                     local = diff / scale
                 g = grad[i] * local
-                if second:
-                    out[w, c] -= g
-                else:
-                    out[w, c] += g
-    return out
+                out[w, c] += -g if second else g  # x + (-g) is x - g, bitwise
 
 
 class GatheredValues(torch.autograd.Function):
@@ -192,5 +180,6 @@ class GatheredValues(torch.autograd.Function):
             grad[: 2 * m] = g_pairs.reshape(-1).numpy()
         if g_births is not None:
             grad[2 * m :] = g_births.numpy()
-        out = _scatter(grad, a, b, coords, values, metric, values.dtype.type(1))
+        out = np.zeros(coords.shape, dtype=coords.dtype)
+        _scatter(grad, a, b, coords, values, metric, values.dtype.type(1), out)
         return torch.from_numpy(out).view(ctx.shape), None

@@ -4,6 +4,13 @@ Ties are broken by the total filtration order used everywhere in this package: a
 precedes ``f`` when ``len(e) < len(f)``, or when the lengths are equal and ``index(e) > index(f)``
 (``index`` from :mod:`._combinatorics`). Under that strict order the spanning forest is unique, so
 the forest found here is exactly the set of edges that the cohomology kernel of dimension 1 clears.
+
+Two kernels: :func:`spanning_forest_matrix` (a distance matrix; the engine of dimensions >= 1)
+and :func:`forest_plan` (point clouds, dimension 0 only: the whole batch in one flat kernel that
+writes the gather plan directly). The latter is the first kernel a new user compiles, so it calls
+no other kernel, allocates nothing (the caller passes workspaces)
+and uses no numba overloads (``min``, ``max``, ``np.full``, ...): each of those is one more
+function for numba to type and compile.
 """
 
 from __future__ import annotations
@@ -14,67 +21,47 @@ import numpy as np
 
 from ._combinatorics import edge_index
 from ._jit import kernel
+from ._metrics import SAFE_EXPONENT
 
 
 @kernel
-def _distance_row(coords: np.ndarray, i: int, metric: int, out: np.ndarray) -> None:
-    """``out[v]`` = L1 (metric 1) or L2 (metric 2) distance between points ``i`` and ``v``."""
-    out[:] = 0.0
-    for c in range(coords.shape[0]):
-        col = coords[c]
-        x = col[i]
-        if metric == 1:
-            for v in range(out.shape[0]):
-                out[v] += abs(col[v] - x)
-        else:
-            for v in range(out.shape[0]):
-                diff = col[v] - x
-                out[v] += diff * diff
-    if metric == 2:
-        for v in range(out.shape[0]):
-            out[v] = math.sqrt(out[v])
+def spanning_forest_matrix(
+    dist: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Minimum spanning forest of the complete graph with (symmetric) edge lengths ``dist``.
 
-
-@kernel
-def _prim(
-    points: np.ndarray,
-    dist: np.ndarray,
-    metric: int,
-    threshold: float,
-    out_u: np.ndarray,
-    out_v: np.ndarray,
-    out_w: np.ndarray,
-) -> tuple[int, int]:
-    """Prim on a complete graph given by ``dist`` (metric 0) or by ``points`` (metric 1 or 2).
-
-    Writes the forest edges (in the order they are added) into ``out_*`` and returns
-    ``(number of edges, number of connected components)``. Edges longer than ``threshold`` are
-    absent.
+    Returns ``(u, v, w, n_components)``: int64 endpoints ``u, v`` and float64 lengths ``w`` of
+    the forest edges in the order Prim adds them. Edges longer than ``threshold`` are absent.
     """
-    n = points.shape[0] if metric != 0 else dist.shape[0]
-    # coordinates column-major so that a whole row of distances is computed with SIMD; the sums
-    # run over the coordinates in order, exactly as in point_distance and distance_matrix
-    coords = np.ascontiguousarray(points.T) if metric != 0 else np.zeros((1, 1))
-    row = np.empty(n)
-    # vertices not in the tree yet, kept compact by swap-removal
-    free = np.arange(n)
-    key = np.full(n, np.inf)
-    key_idx = np.full(n, -1, dtype=np.int64)
-    parent = np.full(n, -1, dtype=np.int64)
+    n = dist.shape[0]
+    size = n - 1 if n > 1 else 0
+    out_u = np.empty(size, dtype=np.int64)
+    out_v = np.empty(size, dtype=np.int64)
+    out_w = np.empty(size, dtype=np.float64)
+    key = np.empty(n, dtype=np.float64)
+    # vertices not in the tree yet (kept compact by swap-removal), best edge index and parent
+    work = np.empty(3 * n, dtype=np.int64)
+    free = work[:n]
+    key_idx = work[n : 2 * n]
+    parent = work[2 * n :]
+    for i in range(n):
+        free[i] = i
+        key[i] = np.inf
+        key_idx[i] = -1
+        parent[i] = -1
     n_free = n - 1
-    free[0] = n - 1  # vertex 0 starts the tree
+    if n > 0:
+        free[0] = n - 1  # vertex 0 starts the tree
     n_edges = 0
     n_components = 1
     current = 0
     while n_free > 0:
-        if metric != 0:
-            _distance_row(coords, current, metric, row)
         best_pos = -1
         best_w = np.inf
         best_idx = np.int64(-1)
         for pos in range(n_free):
             v = free[pos]
-            w = dist[current, v] if metric == 0 else row[v]
+            w = dist[current, v]
             if w < key[v]:
                 if w <= threshold:
                     key[v] = w
@@ -106,35 +93,205 @@ def _prim(
         n_free -= 1
         free[best_pos] = free[n_free]
         current = best
-    return n_edges, n_components
+    return out_u[:n_edges], out_v[:n_edges], out_w[:n_edges], n_components
+
+
+def plan_workspaces(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The int64 and float64 workspaces :func:`forest_plan` needs for ``points`` ``(N, d)``."""
+    total, d = points.shape
+    return np.empty(7 * total, dtype=np.int64), np.empty((d + 3) * total, dtype=np.float64)
 
 
 @kernel
-def spanning_forest_points(
-    points: np.ndarray, metric: int, threshold: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Minimum spanning forest of a point cloud ``(n, d)`` under the L1 (1) or L2 (2) metric.
+def forest_plan(
+    points: np.ndarray,
+    offsets: np.ndarray,
+    metric: int,
+    threshold: float,
+    ends: np.ndarray,
+    counts: np.ndarray,
+    deaths: np.ndarray,
+    iwork: np.ndarray,
+    fwork: np.ndarray,
+) -> tuple[int, int]:
+    """Dimension-0 gather plan of the clouds ``points[offsets[c]:offsets[c + 1]]`` (L1 or L2).
 
-    Returns ``(u, v, w, n_components)``: int64 endpoints ``u, v`` and float64 lengths ``w``.
+    For every cloud: the minimum spanning forest (Prim on rows of distances computed as
+    :func:`._metrics.cloud_distances` computes them, after the same power-of-two rescaling), its
+    edges of positive length sorted by length (stable in Prim's order), and the number of
+    components.
+
+    Args:
+        points: ``(N, d)`` float64 coordinates of all clouds.
+        offsets: int64, cloud ``c`` is rows ``offsets[c]:offsets[c + 1]``.
+        metric: 1 (L1) or 2 (L2).
+        threshold: keep edges of length <= threshold (``inf`` for all).
+        ends: int64 ``(2, >= 2 N)`` output: the endpoints ``(ends[0, i], ends[1, i])`` (global
+            rows, ``-1`` for a zero value) of value ``i``: the ``m`` finite pairs as interleaved
+            (birth, death), all clouds in order, then one birth per essential class.
+        counts: int64 ``(2, n_clouds)`` output: finite pairs and essential classes per cloud.
+        deaths: float64 ``(>= N,)`` output: the death of finite pair ``k`` (in the rescaled
+            units of its cloud; used only for ordering).
+        iwork, fwork: workspaces from :func:`plan_workspaces`.
+
+    Returns:
+        ``(m, number of values)``, or ``(-1, 0)`` if a coordinate is not finite.
     """
-    n = points.shape[0]
-    u = np.empty(max(n - 1, 0), dtype=np.int64)
-    v = np.empty(max(n - 1, 0), dtype=np.int64)
-    w = np.empty(max(n - 1, 0), dtype=np.float64)
-    dummy = np.zeros((1, 1))
-    m, c = _prim(points, dummy, metric, threshold, u, v, w)
-    return u[:m], v[:m], w[:m], c
-
-
-@kernel
-def spanning_forest_matrix(
-    dist: np.ndarray, threshold: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Minimum spanning forest of the complete graph with (symmetric) edge lengths ``dist``."""
-    n = dist.shape[0]
-    u = np.empty(max(n - 1, 0), dtype=np.int64)
-    v = np.empty(max(n - 1, 0), dtype=np.int64)
-    w = np.empty(max(n - 1, 0), dtype=np.float64)
-    dummy = np.zeros((1, 1))
-    m, c = _prim(dummy, dist, 0, threshold, u, v, w)
-    return u[:m], v[:m], w[:m], c
+    total = points.shape[0]
+    d = points.shape[1]
+    for i in range(total):
+        for q in range(d):
+            if not math.isfinite(points[i, q]):
+                return -1, 0
+    small = math.ldexp(1.0, -SAFE_EXPONENT)
+    large = math.ldexp(1.0, SAFE_EXPONENT)
+    fu = iwork[:total]
+    fv = iwork[total : 2 * total]
+    free = iwork[2 * total : 3 * total]
+    key_idx = iwork[3 * total : 4 * total]
+    parent = iwork[4 * total : 5 * total]
+    src = iwork[5 * total : 6 * total]
+    dst = iwork[6 * total : 7 * total]
+    fw = fwork[:total]
+    key = fwork[total : 2 * total]
+    row = fwork[2 * total : 3 * total]
+    coords = fwork[3 * total : (3 + d) * total]
+    a = ends[0]
+    b = ends[1]
+    m = 0
+    n_essential = 0
+    for c in range(offsets.shape[0] - 1):
+        start = offsets[c]
+        n = offsets[c + 1] - start
+        # coordinates column by column (a row of distances is then computed with SIMD), rescaled
+        # by a power of two if their magnitude is extreme (exact; the threshold with them)
+        big = 0.0
+        for i in range(n):
+            for q in range(d):
+                x = abs(points[start + i, q])
+                if x > big:
+                    big = x
+        e = 0
+        t = threshold
+        if big != 0.0 and not (small <= big <= large):
+            e = -math.frexp(big)[1]
+            t = math.ldexp(threshold, e)
+        for q in range(d):
+            for i in range(n):
+                coords[q * n + i] = math.ldexp(points[start + i, q], e)
+        # Prim, vertex 0 first; unreached vertices start a new component at the smallest one
+        for i in range(n):
+            free[i] = i
+            key[i] = np.inf
+            key_idx[i] = -1
+            parent[i] = -1
+        n_free = n - 1
+        free[0] = n - 1
+        n_edges = 0
+        components = 1
+        current = 0
+        while n_free > 0:
+            for v in range(n):
+                row[v] = 0.0
+            for q in range(d):
+                base = q * n
+                x = coords[base + current]
+                if metric == 1:
+                    for v in range(n):
+                        row[v] += abs(coords[base + v] - x)
+                else:
+                    for v in range(n):
+                        diff = coords[base + v] - x
+                        row[v] += diff * diff
+            if metric == 2:
+                for v in range(n):
+                    row[v] = math.sqrt(row[v])
+            best_pos = -1
+            best_w = np.inf
+            best_idx = np.int64(-1)
+            for pos in range(n_free):
+                v = free[pos]
+                w = row[v]
+                hi = current if current > v else v
+                lo = v if current > v else current
+                idx = hi * (hi - 1) // 2 + lo  # edge_index(current, v)
+                if w < key[v]:
+                    if w <= t:
+                        key[v] = w
+                        key_idx[v] = idx
+                        parent[v] = current
+                elif w == key[v] and w <= t and idx > key_idx[v]:  # tie: larger index first
+                    key_idx[v] = idx
+                    parent[v] = current
+                kv = key[v]
+                if kv < best_w or (kv == best_w and key_idx[v] > best_idx):
+                    best_pos = pos
+                    best_w = kv
+                    best_idx = key_idx[v]
+            if best_pos == -1:
+                best_pos = 0
+                for pos in range(1, n_free):
+                    if free[pos] < free[best_pos]:
+                        best_pos = pos
+                components += 1
+                best = free[best_pos]
+            else:
+                best = free[best_pos]
+                fu[n_edges] = parent[best]
+                fv[n_edges] = best
+                fw[n_edges] = best_w
+                n_edges += 1
+            n_free -= 1
+            free[best_pos] = free[n_free]
+            current = best
+        # finite pairs by death (zero-length ones dropped), birth 0 (endpoints -1); the stable
+        # sort of _sort.argsort_into, written out here (one kernel less to compile on first use)
+        for r in range(n_edges):
+            src[r] = r
+        for lo in range(0, n_edges, 16):  # insertion sort of runs of 16
+            hi = lo + 16 if lo + 16 < n_edges else n_edges
+            for r in range(lo + 1, hi):
+                item = src[r]
+                w = fw[item]
+                j = r - 1
+                while j >= lo and fw[src[j]] > w:
+                    src[j + 1] = src[j]
+                    j -= 1
+                src[j + 1] = item
+        width = 16
+        while width < n_edges:  # bottom-up merging between src and dst
+            for lo in range(0, n_edges, 2 * width):
+                mid = lo + width if lo + width < n_edges else n_edges
+                hi = lo + 2 * width if lo + 2 * width < n_edges else n_edges
+                i = lo
+                j = mid
+                r = lo
+                while r < hi:
+                    if j >= hi or (i < mid and fw[src[j]] >= fw[src[i]]):
+                        dst[r] = src[i]
+                        i += 1
+                    else:
+                        dst[r] = src[j]
+                        j += 1
+                    r += 1
+            src, dst = dst, src
+            width *= 2
+        order = src
+        kept = 0
+        for r in range(n_edges):
+            edge = order[r]
+            if fw[edge] > 0.0:
+                a[2 * m] = -1
+                b[2 * m] = -1
+                a[2 * m + 1] = fu[edge] + start
+                b[2 * m + 1] = fv[edge] + start
+                deaths[m] = fw[edge]
+                m += 1
+                kept += 1
+        counts[0, c] = kept
+        counts[1, c] = components
+        n_essential += components
+    for r in range(2 * m, 2 * m + n_essential):
+        a[r] = -1
+        b[r] = -1
+    return m, 2 * m + n_essential

@@ -1,7 +1,14 @@
 """The numba decorator of the kernels: on-disk caching that never crashes, and a compile notice.
 
 Every kernel of :mod:`torchph_lite.pershom` is decorated with :func:`kernel` (``njit`` with
-``cache=True, nogil=True``). Two things are added to plain ``numba.njit``:
+``cache=True, nogil=True``). Three things are added to plain ``numba.njit``:
+
+* **One specialisation per argument type.** When a kernel calls another kernel with a constant
+  (``f(x, 0)``), numba types the argument as that literal value (``Literal[int](0)``) and compiles
+  the callee once for the literal and again for plain ``int64`` callers: every constant argument
+  multiplied the compile time of whole call trees. A kernel's callers here always get the
+  signature of the plain types (:func:`_plain_call_templates`), so each kernel compiles once per
+  dtype combination. (No kernel of this package uses ``numba.literally``.)
 
 * **Read-only installs.** numba caches next to the module (``__pycache__``) or, when that is not
   writable, in a user-wide directory (``NUMBA_CACHE_DIR``, else ``~/.cache/numba``). When neither
@@ -30,6 +37,7 @@ from typing import Any
 import numba as nb
 from numba.core import config as nb_config
 from numba.core import event as nb_event
+from numba.core import types as nb_types
 
 __all__ = ["compile_notice_emitted", "kernel", "logger"]
 
@@ -84,8 +92,25 @@ def _decorate_with_fallback_cache(fn: Callable, options: dict[str, Any]) -> Any:
     return nb.njit(cache=False, **options)(fn)
 
 
+def _plain_call_templates(dispatcher: Any) -> Any:
+    """Make ``dispatcher`` compile for the non-literal types of its arguments when called from a
+    kernel (see the module docs); calls from Python are typed that way by numba already."""
+    original = getattr(dispatcher, "get_call_template", None)
+    if original is None:  # a numba without the hook: literal specialisation stays
+        return dispatcher
+
+    def get_call_template(args: tuple, kws: dict) -> Any:
+        plain_args = tuple(nb_types.unliteral(a) for a in args)
+        plain_kws = {k: nb_types.unliteral(v) for k, v in kws.items()}
+        return original(plain_args, plain_kws)
+
+    dispatcher.get_call_template = get_call_template
+    return dispatcher
+
+
 def kernel(fn: Callable | None = None, **options: Any) -> Any:
-    """``numba.njit(cache=True, nogil=True, **options)`` that falls back instead of crashing.
+    """``numba.njit(cache=True, nogil=True, **options)``, compiled once per argument type, that
+    falls back instead of crashing when it cannot cache.
 
     Usable bare (``@kernel``) or with numba options (``@kernel(inline="always")``).
     """
@@ -93,11 +118,12 @@ def kernel(fn: Callable | None = None, **options: Any) -> Any:
 
     def decorate(f: Callable) -> Any:
         try:
-            return nb.njit(cache=True, **options)(f)
+            dispatcher = nb.njit(cache=True, **options)(f)
         except RuntimeError as exc:
             if "no locator available" not in str(exc):
                 raise
-            return _decorate_with_fallback_cache(f, options)
+            dispatcher = _decorate_with_fallback_cache(f, options)
+        return _plain_call_templates(dispatcher)
 
     return decorate if fn is None else decorate(fn)
 

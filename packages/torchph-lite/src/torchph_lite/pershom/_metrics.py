@@ -2,9 +2,9 @@
 
 Distances are computed as sums of (squared) coordinate differences. To keep them free of overflow
 and underflow, a cloud whose largest coordinate magnitude lies outside ``[2**-SAFE_EXPONENT,
-2**SAFE_EXPONENT]`` is first rescaled by a power of two (:func:`unit_scaled`), and the filtration
-threshold with it. Scaling by a power of two is exact, so the diagram (its order and its ties) is
-that of the exact distances; clouds of ordinary magnitude are not touched at all.
+2**SAFE_EXPONENT]`` is first rescaled by a power of two (:func:`cloud_distances`), and the
+filtration threshold with it. Scaling by a power of two is exact, so the diagram (its order and its
+ties) is that of the exact distances; clouds of ordinary magnitude are not touched at all.
 """
 
 from __future__ import annotations
@@ -25,51 +25,44 @@ SAFE_EXPONENT = 250
 
 
 @kernel
-def unit_scaled(points: np.ndarray, threshold: float) -> tuple[np.ndarray, float]:
-    """A C-contiguous copy of ``points`` and ``threshold``, both rescaled if needed (see above).
+def cloud_distances(points: np.ndarray, metric: int, threshold: float) -> tuple[np.ndarray, float]:
+    """Dense symmetric ``(n, n)`` float64 distance matrix (L1 or L2) of a cloud, and the threshold.
 
-    Returns ``(points * 2**e, threshold * 2**e)`` with ``e = 0`` for clouds of ordinary
-    magnitude, else the ``e`` that brings the largest magnitude into ``[0.5, 1)``.
+    A cloud whose largest coordinate magnitude lies outside
+    ``[2**-SAFE_EXPONENT, 2**SAFE_EXPONENT]`` is first multiplied by the power of two ``2**e`` that
+    brings the largest magnitude into ``[0.5, 1)``, and the threshold with it (exact; clouds of
+    ordinary magnitude are not touched). Each distance sums the (squared) coordinate differences
+    in order, from the first term (the L2 square root last).
+
+    Returns:
+        ``(matrix, threshold * 2**e)`` for ``metric`` 1 (L1) or 2 (L2).
     """
-    out = np.empty(points.shape)
-    big = 0.0
-    for i in range(points.shape[0]):
-        for c in range(points.shape[1]):
-            x = points[i, c]
-            out[i, c] = x
-            if abs(x) > big:
-                big = abs(x)
-    if big == 0.0 or math.ldexp(1.0, -SAFE_EXPONENT) <= big <= math.ldexp(1.0, SAFE_EXPONENT):
-        return out, threshold
-    e = -math.frexp(big)[1]
-    for i in range(points.shape[0]):
-        for c in range(points.shape[1]):
-            out[i, c] = math.ldexp(out[i, c], e)
-    return out, math.ldexp(threshold, e)
-
-
-@kernel
-def point_distance(points: np.ndarray, i: int, j: int, metric: int) -> float:
-    """L1 (``metric == 1``) or L2 (``metric == 2``) distance between rows ``i`` and ``j``."""
-    acc = 0.0
-    if metric == 1:
-        for c in range(points.shape[1]):
-            acc += abs(points[i, c] - points[j, c])
-        return acc
-    for c in range(points.shape[1]):
-        diff = points[i, c] - points[j, c]
-        acc += diff * diff
-    return math.sqrt(acc)
-
-
-@kernel
-def distance_matrix(points: np.ndarray, metric: int) -> np.ndarray:
-    """Dense symmetric ``(n, n)`` float64 distance matrix with a zero diagonal."""
     n = points.shape[0]
-    out = np.zeros((n, n))
+    d = points.shape[1]
+    big = 0.0
     for i in range(n):
+        for c in range(d):
+            x = abs(points[i, c])
+            if x > big:
+                big = x
+    e = 0
+    if big != 0.0 and not (
+        math.ldexp(1.0, -SAFE_EXPONENT) <= big <= math.ldexp(1.0, SAFE_EXPONENT)
+    ):
+        e = -math.frexp(big)[1]
+    coords = np.empty(n * d, dtype=np.float64)  # row-major, rescaled
+    for i in range(n):
+        for c in range(d):
+            coords[i * d + c] = math.ldexp(points[i, c], e)
+    out = np.empty(n * n, dtype=np.float64)
+    for i in range(n):
+        out[i * n + i] = 0.0
         for j in range(i):
-            d = point_distance(points, i, j, metric)
-            out[i, j] = d
-            out[j, i] = d
-    return out
+            acc = 0.0
+            for c in range(d):
+                diff = coords[i * d + c] - coords[j * d + c]
+                acc += abs(diff) if metric == L1 else diff * diff
+            dist = acc if metric == L1 else math.sqrt(acc)
+            out[i * n + j] = dist
+            out[j * n + i] = dist
+    return out.reshape((n, n)), math.ldexp(threshold, e)

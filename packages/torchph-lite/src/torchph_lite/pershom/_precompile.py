@@ -117,6 +117,14 @@ register_kernel_group(
 )
 register_kernel_group(
     KernelGroup(
+        "vr_higher",
+        "vr_persistence*, dimensions >= 2 (a driver of its own, compiled only when asked for)",
+        _warm_points(2),
+        (torch.float64,),  # the engine is float64; the dtype-specialised kernels are shared
+    )
+)
+register_kernel_group(
+    KernelGroup(
         "vr_matrix",
         "vr_persistence (distance matrices) and the generic dtypes' path",
         _warm_matrix,

@@ -13,19 +13,39 @@ _RUN = 16
 def stable_argsort(keys: np.ndarray) -> np.ndarray:
     """Indices that sort ``keys`` ascending, equal keys in their original order (no NaN).
 
-    The same permutation as ``np.argsort(keys, kind="stable")``: insertion sort of short runs,
-    then bottom-up merging.
+    The same permutation as ``np.argsort(keys, kind="stable")`` (see :func:`argsort_into`).
 
     >>> import numpy as np
     >>> stable_argsort(np.array([2.0, 1.0, 2.0, 0.5])).tolist()
     [3, 1, 0, 2]
     """
     n = keys.shape[0]
-    src = np.arange(n)
+    return argsort_into(keys, np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64))
+
+
+@kernel
+def argsort_into(keys: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """:func:`stable_argsort` in caller-provided int64 buffers (each of at least ``len(keys)``).
+
+    Insertion sort of short runs, then bottom-up merging between the two buffers. Returns the
+    first ``len(keys)`` entries of the buffer that holds the result (``src`` or ``dst``). Kernels
+    that sort call this with slices of one workspace instead of allocating (fewer allocation
+    specialisations to compile).
+
+    >>> import numpy as np
+    >>> buffers = np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)
+    >>> argsort_into(np.array([2.0, 1.0, 2.0, 0.5]), *buffers).tolist()
+    [3, 1, 0, 2]
+    """
+    n = keys.shape[0]
+    src = src[:n]
+    dst = dst[:n]
+    for i in range(n):
+        src[i] = i
     if n < 2:
         return src
     for lo in range(0, n, _RUN):
-        hi = min(lo + _RUN, n)
+        hi = lo + _RUN if lo + _RUN < n else n  # no min(): one overload less to compile
         for i in range(lo + 1, hi):
             item = src[i]
             key = keys[item]
@@ -34,12 +54,11 @@ def stable_argsort(keys: np.ndarray) -> np.ndarray:
                 src[j + 1] = src[j]
                 j -= 1
             src[j + 1] = item
-    dst = np.empty(n, dtype=np.int64)
     width = _RUN
     while width < n:
         for lo in range(0, n, 2 * width):
-            mid = min(lo + width, n)
-            hi = min(lo + 2 * width, n)
+            mid = lo + width if lo + width < n else n
+            hi = lo + 2 * width if lo + 2 * width < n else n
             i = lo
             j = mid
             k = lo

@@ -15,7 +15,7 @@ from ._metrics import L1, MATRIX, SAFE_EXPONENT
 
 
 def unit_scaled_torch(clouds: torch.Tensor, threshold: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Float64 clouds ``(B, n, d)`` and the threshold, rescaled per cloud as ``unit_scaled`` does.
+    """Float64 clouds ``(B, n, d)`` and the threshold, rescaled per cloud as the kernels do.
 
     Returns the clouds times ``2**e`` and the ``(B, 1)`` thresholds times ``2**e`` (``e = 0`` for
     clouds of ordinary magnitude).

@@ -212,15 +212,10 @@ def _caps(dists: np.ndarray, threshold: float) -> np.ndarray:
 def _engine_distances(points: np.ndarray, metric: int, threshold: float):
     """The distance matrix and threshold of one cloud exactly as the engine computes them.
 
-    The engine's own kernels, whichever layout :mod:`._metrics` has (a single
-    ``cloud_distances``, or ``unit_scaled`` then ``distance_matrix``; the cold-start work of
-    issue #15 merges the two), so the distances and their ties are bitwise those of the
+    The engine's own kernel, so the distances and their ties are bitwise those of the
     uncollapsed path.
     """
-    if hasattr(_metrics, "cloud_distances"):
-        return _metrics.cloud_distances(points, metric, threshold)
-    pts, t = _metrics.unit_scaled(points, threshold)
-    return _metrics.distance_matrix(pts, metric), t
+    return _metrics.cloud_distances(points, metric, threshold)
 
 
 def _point_matrices(

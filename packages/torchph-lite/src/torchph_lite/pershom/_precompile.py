@@ -115,11 +115,23 @@ register_kernel_group(
 register_kernel_group(
     KernelGroup("vr_points", "vr_persistence_l1/_l2, dimensions >= 1 (cohomology)", _warm_points(1))
 )
+
+
+def _warm_higher(dtype: torch.dtype) -> None:
+    # Dimensions >= 2 collapse edges by default; the uncollapsed driver is warmed as well.
+    from .api import vr_persistence
+
+    _warm_points(2)(dtype)
+    cloud = _tiny_cloud(dtype).detach()
+    for collapse_edges in (True, False):
+        vr_persistence(torch.cdist(cloud, cloud), 2, collapse_edges=collapse_edges)
+
+
 register_kernel_group(
     KernelGroup(
         "vr_higher",
-        "vr_persistence*, dimensions >= 2 (a driver of its own, compiled only when asked for)",
-        _warm_points(2),
+        "vr_persistence*, dimensions >= 2 and edge collapse (compiled only when asked for)",
+        _warm_higher,
         (torch.float64,),  # the engine is float64; the dtype-specialised kernels are shared
     )
 )
@@ -156,28 +168,6 @@ register_kernel_group(
         "complexes",
         "cubical_persistence, lower_star_persistence and calculate_persistence",
         _warm_complexes,
-        (torch.float64,),
-    )
-)
-
-
-# ----------------------------------------------------------------------------------------------
-# edge collapse of Vietoris-Rips filtrations
-# ----------------------------------------------------------------------------------------------
-def _warm_collapse(dtype: torch.dtype) -> None:
-    # The collapse kernel works in float64 whatever the input dtype: one specialisation.
-    from .api import vr_persistence, vr_persistence_l2
-
-    cloud = _tiny_cloud(dtype)
-    vr_persistence_l2(cloud, 2, collapse_edges=True)
-    vr_persistence(torch.cdist(cloud, cloud).detach(), 2, collapse_edges=True)
-
-
-register_kernel_group(
-    KernelGroup(
-        "vr_collapse",
-        "vr_persistence*, edge collapse (collapse_edges; the default for max_dimension >= 2)",
-        _warm_collapse,
         (torch.float64,),
     )
 )

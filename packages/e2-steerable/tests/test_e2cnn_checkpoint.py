@@ -57,7 +57,8 @@ def test_e2cnn_state_dict_loads_with_identical_eval_outputs(
     ref = _trained_e2cnn(e2cnn, n, flip)
     ref.train(saved_in == "train")
     torch.save(ref.state_dict(), tmp_path / "e2cnn.pt")
-    state = torch.load(tmp_path / "e2cnn.pt")  # eval mode also carries filter / expanded_bias
+    # eval mode also carries filter / expanded_bias
+    state = torch.load(tmp_path / "e2cnn.pt", weights_only=True)
     assert any(k.endswith("filter") for k in state) == (saved_in == "eval")
     assert any("batch_norm_[" in k for k in state)
     ours = _network(gspaces, nn, n, flip)

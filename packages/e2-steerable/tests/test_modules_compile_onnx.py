@@ -116,8 +116,9 @@ def test_representative_export_to_onnx() -> None:
     net, ft = representative()
     _randomize(net, GeometricTensor(torch.randn(2, ft.size, 8, 8), ft))
     exported = net.export()
-    # small maps: onnx's reference GatherElements handles at most 63 positions
-    _onnx_roundtrip(exported, torch.randn(1, ft.size, 6, 6))
+    # small maps: onnx's reference GatherElements uses numpy.choose, which takes at most 32
+    # choices before numpy 2 (the min_versions session's numpy 1.24)
+    _onnx_roundtrip(exported, torch.randn(1, ft.size, 5, 5))
 
 
 @pytest.mark.slow

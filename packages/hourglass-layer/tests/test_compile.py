@@ -13,6 +13,9 @@ def _fresh_dynamo():
     torch._dynamo.reset()
     yield
     torch._dynamo.reset()
+    # Inductor's C++ kernels from torch < 2.5 are built with -ffast-math, and loading one turns on
+    # flush-to-zero for the whole process; later tests (hypothesis) need IEEE subnormals back.
+    torch.set_flush_denormal(False)
 
 
 def test_compiled_forward_and_loss_match_eager():

@@ -127,6 +127,9 @@ def test_loading_weights_of_the_wrong_shape_fails():
         )
 
 
+# torch 2.4.0 unpickles tensor storages through torch.load without weights_only, which warns
+# (the min_versions session); later releases pass weights_only=False themselves.
+@pytest.mark.filterwarnings("ignore:You are using `torch.load`:FutureWarning")
 @pytest.mark.parametrize("built", [True, False])
 def test_pickle_deepcopy_and_torch_save(built):
     layer = HourglassLayer(6, 4, activation="silu", in_features=9 if built else None)

@@ -72,7 +72,8 @@ def _numba_can_cache_here() -> bool:
     impl, _ = _locator_base()
     from numba.core import config
 
-    if config.CACHE_LOCATOR_CLASSES:  # the user chose the locators: trust them
+    # the user chose the locators (NUMBA_CACHE_LOCATOR_CLASSES, absent from older numba): trust them
+    if getattr(config, "CACHE_LOCATOR_CLASSES", ""):
         return True
     source = str(Path(__file__).resolve())
     return any(cls.from_function(_probe, source) is not None for cls in impl._locator_classes)

@@ -21,7 +21,7 @@ from ._cohomology import (
 )
 from ._combinatorics import binomial_table, simplex_vertices
 from ._containers import grow, map_new, map_put
-from ._h0 import forest_plan, plan_workspaces, spanning_forest_matrix
+from ._h0 import SMALL_FOREST, forest_plan, plan_workspaces, spanning_forest_matrix
 from ._jit import kernel
 from ._metrics import cloud_distances
 from ._sort import argsort_into
@@ -37,14 +37,36 @@ def plan_points_dim0(
     finite deaths. ``None`` if a coordinate is not finite.
     """
     total = points.shape[0]
-    ends = np.empty((2, 2 * total), dtype=np.int64)
-    counts = np.empty((2, offsets.shape[0] - 1), dtype=np.int64)
-    deaths = np.empty(total)
+    n_clouds = offsets.shape[0] - 1
+    fu = np.empty(total, dtype=np.int64)
+    fv = np.empty(total, dtype=np.int64)
+    fw = np.empty(total)
+    counts = np.empty((2, n_clouds), dtype=np.int64)
     iwork, fwork = plan_workspaces(points)
-    m, size = forest_plan(points, offsets, metric, threshold, ends, counts, deaths, iwork, fwork)
-    if m < 0:
+    n_edges = forest_plan(points, offsets, metric, threshold, fu, fv, fw, counts, iwork, fwork)
+    if n_edges < 0:
         return None
-    return ends[0, :size], ends[1, :size], counts, deaths[:m], m
+    fu, fv, fw = fu[:n_edges], fv[:n_edges], fw[:n_edges]
+    # finite pairs by death within each cloud (stable: ties keep Prim's order; the kernel sorted
+    # the small forests), zero-length ones dropped; birth 0 (endpoints -1)
+    large = np.flatnonzero(counts[0] > SMALL_FOREST)
+    if large.shape[0]:
+        stops = np.cumsum(counts[0])
+        for c in large.tolist():
+            part = slice(stops[c] - counts[0, c], stops[c])
+            order = np.argsort(fw[part], kind="stable")
+            fu[part], fv[part], fw[part] = fu[part][order], fv[part][order], fw[part][order]
+    positive = fw > 0.0
+    if not positive.all():
+        cloud = np.repeat(np.arange(n_clouds), counts[0])
+        counts[0] = np.bincount(cloud[positive], minlength=n_clouds)
+        fu, fv, fw = fu[positive], fv[positive], fw[positive]
+    m = fw.shape[0]
+    size = 2 * m + int(counts[1].sum())
+    ends = np.full((2, size), -1, dtype=np.int64)
+    ends[0, 1 : 2 * m : 2] = fu
+    ends[1, 1 : 2 * m : 2] = fv
+    return ends[0], ends[1], counts, fw, m
 
 
 def records_from_points_dim0(

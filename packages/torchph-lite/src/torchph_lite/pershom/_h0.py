@@ -6,10 +6,10 @@ precedes ``f`` when ``len(e) < len(f)``, or when the lengths are equal and ``ind
 the forest found here is exactly the set of edges that the cohomology kernel of dimension 1 clears.
 
 Two kernels: :func:`spanning_forest_matrix` (a distance matrix; the engine of dimensions >= 1)
-and :func:`forest_plan` (point clouds, dimension 0 only: the whole batch in one flat kernel that
-writes the gather plan directly). The latter is the first kernel a new user compiles, so it calls
-no other kernel, allocates nothing (the caller passes workspaces)
-and uses no numba overloads (``min``, ``max``, ``np.full``, ...): each of those is one more
+and :func:`forest_plan` (point clouds, dimension 0 only: the whole batch in one flat kernel; the
+caller sorts the edges of large forests with numpy). The latter is the first kernel a new user
+compiles, so it calls no other kernel, allocates nothing (the caller passes workspaces) and uses
+no numba overloads (``min``, ``max``, ``np.full``, ...): each of those is one more
 function for numba to type and compile.
 """
 
@@ -96,10 +96,14 @@ def spanning_forest_matrix(
     return out_u[:n_edges], out_v[:n_edges], out_w[:n_edges], n_components
 
 
+#: forests with at most this many edges are sorted by :func:`forest_plan` itself
+SMALL_FOREST = 64
+
+
 def plan_workspaces(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The int64 and float64 workspaces :func:`forest_plan` needs for ``points`` ``(N, d)``."""
     total, d = points.shape
-    return np.empty(7 * total, dtype=np.int64), np.empty((d + 3) * total, dtype=np.float64)
+    return np.empty(3 * total, dtype=np.int64), np.empty((d + 2) * total, dtype=np.float64)
 
 
 @kernel
@@ -108,58 +112,53 @@ def forest_plan(
     offsets: np.ndarray,
     metric: int,
     threshold: float,
-    ends: np.ndarray,
-    counts: np.ndarray,
-    deaths: np.ndarray,
+    fu: np.ndarray,
+    fv: np.ndarray,
+    fw: np.ndarray,
+    components: np.ndarray,
     iwork: np.ndarray,
     fwork: np.ndarray,
-) -> tuple[int, int]:
-    """Dimension-0 gather plan of the clouds ``points[offsets[c]:offsets[c + 1]]`` (L1 or L2).
+) -> int:
+    """Minimum spanning forests of the clouds ``points[offsets[c]:offsets[c + 1]]`` (L1 or L2).
 
-    For every cloud: the minimum spanning forest (Prim on rows of distances computed as
-    :func:`._metrics.cloud_distances` computes them, after the same power-of-two rescaling), its
-    edges of positive length sorted by length (stable in Prim's order), and the number of
-    components.
+    For every cloud: the edges of the minimum spanning forest (Prim on rows of distances computed
+    as :func:`._metrics.cloud_distances` computes them, after the same power-of-two rescaling)
+    and the number of components. A forest of at most :data:`SMALL_FOREST` edges is sorted by
+    length (stable in Prim's order) here; a larger one is left in Prim's order for the caller to
+    sort (see :func:`._batch.plan_points_dim0`): no sort of large arrays in the kernel keeps it
+    small, which keeps the first call cheap, and many small clouds need no numpy call each.
 
     Args:
         points: ``(N, d)`` float64 coordinates of all clouds.
         offsets: int64, cloud ``c`` is rows ``offsets[c]:offsets[c + 1]``.
         metric: 1 (L1) or 2 (L2).
         threshold: keep edges of length <= threshold (``inf`` for all).
-        ends: int64 ``(2, >= 2 N)`` output: the endpoints ``(ends[0, i], ends[1, i])`` (global
-            rows, ``-1`` for a zero value) of value ``i``: the ``m`` finite pairs as interleaved
-            (birth, death), all clouds in order, then one birth per essential class.
-        counts: int64 ``(2, n_clouds)`` output: finite pairs and essential classes per cloud.
-        deaths: float64 ``(>= N,)`` output: the death of finite pair ``k`` (in the rescaled
-            units of its cloud; used only for ordering).
+        fu, fv: int64 ``(>= N,)`` output: the endpoints (global rows) of the forest edges, all
+            clouds in order.
+        fw: float64 ``(>= N,)`` output: their lengths (in the rescaled units of their cloud;
+            used only for ordering).
+        components: int64 ``(2, n_clouds)`` output: the number of forest edges and of
+            components per cloud.
         iwork, fwork: workspaces from :func:`plan_workspaces`.
 
     Returns:
-        ``(m, number of values)``, or ``(-1, 0)`` if a coordinate is not finite.
+        The number of forest edges, or ``-1`` if a coordinate is not finite.
     """
     total = points.shape[0]
     d = points.shape[1]
     for i in range(total):
         for q in range(d):
             if not math.isfinite(points[i, q]):
-                return -1, 0
+                return -1
     small = math.ldexp(1.0, -SAFE_EXPONENT)
     large = math.ldexp(1.0, SAFE_EXPONENT)
-    fu = iwork[:total]
-    fv = iwork[total : 2 * total]
-    free = iwork[2 * total : 3 * total]
-    key_idx = iwork[3 * total : 4 * total]
-    parent = iwork[4 * total : 5 * total]
-    src = iwork[5 * total : 6 * total]
-    dst = iwork[6 * total : 7 * total]
-    fw = fwork[:total]
-    key = fwork[total : 2 * total]
-    row = fwork[2 * total : 3 * total]
-    coords = fwork[3 * total : (3 + d) * total]
-    a = ends[0]
-    b = ends[1]
-    m = 0
-    n_essential = 0
+    free = iwork[:total]
+    key_idx = iwork[total : 2 * total]
+    parent = iwork[2 * total : 3 * total]
+    key = fwork[:total]
+    row = fwork[total : 2 * total]
+    coords = fwork[2 * total : (2 + d) * total]
+    n_edges = 0
     for c in range(offsets.shape[0] - 1):
         start = offsets[c]
         n = offsets[c + 1] - start
@@ -187,8 +186,8 @@ def forest_plan(
             parent[i] = -1
         n_free = n - 1
         free[0] = n - 1
-        n_edges = 0
-        components = 1
+        first = n_edges
+        n_components = 1
         current = 0
         while n_free > 0:
             for v in range(n):
@@ -233,65 +232,31 @@ def forest_plan(
                 for pos in range(1, n_free):
                     if free[pos] < free[best_pos]:
                         best_pos = pos
-                components += 1
+                n_components += 1
                 best = free[best_pos]
             else:
                 best = free[best_pos]
-                fu[n_edges] = parent[best]
-                fv[n_edges] = best
+                fu[n_edges] = parent[best] + start
+                fv[n_edges] = best + start
                 fw[n_edges] = best_w
                 n_edges += 1
             n_free -= 1
             free[best_pos] = free[n_free]
             current = best
-        # finite pairs by death (zero-length ones dropped), birth 0 (endpoints -1); the stable
-        # sort of _sort.argsort_into, written out here (one kernel less to compile on first use)
-        for r in range(n_edges):
-            src[r] = r
-        for lo in range(0, n_edges, 16):  # insertion sort of runs of 16
-            hi = lo + 16 if lo + 16 < n_edges else n_edges
-            for r in range(lo + 1, hi):
-                item = src[r]
-                w = fw[item]
+        if n_edges - first <= SMALL_FOREST:  # stable insertion sort by length (a larger forest
+            for r in range(first + 1, n_edges):  # is sorted by the caller)
+                u = fu[r]
+                v = fv[r]
+                w = fw[r]
                 j = r - 1
-                while j >= lo and fw[src[j]] > w:
-                    src[j + 1] = src[j]
+                while j >= first and fw[j] > w:
+                    fu[j + 1] = fu[j]
+                    fv[j + 1] = fv[j]
+                    fw[j + 1] = fw[j]
                     j -= 1
-                src[j + 1] = item
-        width = 16
-        while width < n_edges:  # bottom-up merging between src and dst
-            for lo in range(0, n_edges, 2 * width):
-                mid = lo + width if lo + width < n_edges else n_edges
-                hi = lo + 2 * width if lo + 2 * width < n_edges else n_edges
-                i = lo
-                j = mid
-                r = lo
-                while r < hi:
-                    if j >= hi or (i < mid and fw[src[j]] >= fw[src[i]]):
-                        dst[r] = src[i]
-                        i += 1
-                    else:
-                        dst[r] = src[j]
-                        j += 1
-                    r += 1
-            src, dst = dst, src
-            width *= 2
-        order = src
-        kept = 0
-        for r in range(n_edges):
-            edge = order[r]
-            if fw[edge] > 0.0:
-                a[2 * m] = -1
-                b[2 * m] = -1
-                a[2 * m + 1] = fu[edge] + start
-                b[2 * m + 1] = fv[edge] + start
-                deaths[m] = fw[edge]
-                m += 1
-                kept += 1
-        counts[0, c] = kept
-        counts[1, c] = components
-        n_essential += components
-    for r in range(2 * m, 2 * m + n_essential):
-        a[r] = -1
-        b[r] = -1
-    return m, 2 * m + n_essential
+                fu[j + 1] = u
+                fv[j + 1] = v
+                fw[j + 1] = w
+        components[0, c] = n_edges - first
+        components[1, c] = n_components
+    return n_edges

@@ -81,7 +81,7 @@ def vr_persistence_l1(
         backend: ``"auto"`` (torch ops for dimension 0 on CUDA, numba otherwise), ``"numba"`` or
             ``"torch"`` (dimension-0 spanning forest with torch ops on any device).
         collapse_edges: compute on the edge-collapsed filtration (Boissonnat-Pritam), which has
-            the same diagrams and the same values (see :mod:`._edge_collapse`): ``None`` (the
+            the same diagrams and the same values (module ``pershom._edge_collapse``): ``None`` (the
             default) collapses for ``max_dimension >= 2``, where it is faster; ``True`` also for
             ``max_dimension = 1``; ``False`` never.
 

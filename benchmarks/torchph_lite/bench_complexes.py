@@ -19,12 +19,16 @@ Cases (issue #14):
 * the first-call (compile) time of every new function with an empty numba cache, measured in a
   fresh subprocess.
 
-Usage: ``python bench_complexes.py --output DIR [--quick]``; writes ``DIR/bench_complexes.md``.
+Usage: ``python bench_complexes.py --output DIR [--quick] [--cases cubical,training,...]``; writes
+``DIR/bench_complexes.md``. giotto-tda 0.6.2 pins scikit-learn 1.3.2, which needs numpy < 2: to
+compare with it, run ``--cases cubical`` in an environment with ``numpy<2 scikit-learn==1.3.2
+giotto-tda`` (plus torch, numba, gudhi, cripser and this package).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import subprocess
@@ -325,11 +329,32 @@ def bench_cold_start() -> list[str]:
     return [f"| {n} | {c} | {w} |" for n, c, w in zip(names, cold, warm)]
 
 
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for dist in ("torch", "numpy", "numba", "gudhi", "cripser", "giotto-ph", "giotto-tda"):
+        with contextlib.suppress(PackageNotFoundError):
+            found.append(f"{dist} {version(dist)}")
+    return ", ".join(found)
+
+
+_CASES = ("cubical", "training", "lower_star", "rips", "cold")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--cases",
+        default=",".join(_CASES),
+        help=f"comma-separated subset of {', '.join(_CASES)} (default: all)",
+    )
     args = parser.parse_args()
+    cases = set(args.cases.split(","))
+    if not cases <= set(_CASES):
+        parser.error(f"--cases: unknown {sorted(cases - set(_CASES))}; choose from {_CASES}")
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
     lines = [
@@ -337,27 +362,34 @@ def main() -> None:
         "",
         "Median wall / CPU ms; ratio = ours / peer (lower is better).",
         "",
+        f"Versions: {_versions()}.",
+        "",
         "| case | peer | ours (wall / cpu) | peer (wall / cpu) | ratio wall | ratio cpu |",
         "|---|---|---|---|---|---|",
     ]
     if gudhi is None:
         lines.append("| (gudhi not installed: no peer) | | | | | |")
     else:
-        lines += bench_cubical(args.quick, rng)
-        lines += bench_training_step(args.quick, rng)
-        lines += bench_lower_star(args.quick, rng)
-    lines += bench_rips_collapse(args.quick, rng)
+        if "cubical" in cases:
+            lines += bench_cubical(args.quick, rng)
+        if "training" in cases:
+            lines += bench_training_step(args.quick, rng)
+        if "lower_star" in cases:
+            lines += bench_lower_star(args.quick, rng)
+    if "rips" in cases:
+        lines += bench_rips_collapse(args.quick, rng)
     missing = [n for n, m in (("cripser", cripser), ("giotto-tda", GtdaCubical)) if m is None]
     if missing:
         lines += ["", f"Not installed, not compared: {', '.join(missing)}."]
-    lines += [
-        "",
-        "## First call with an empty numba cache (seconds, fresh process)",
-        "",
-        "| step | cold | warm (second process) |",
-        "|---|---|---|",
-        *bench_cold_start(),
-    ]
+    if "cold" in cases:
+        lines += [
+            "",
+            "## First call with an empty numba cache (seconds, fresh process)",
+            "",
+            "| step | cold | warm (second process) |",
+            "|---|---|---|",
+            *bench_cold_start(),
+        ]
     args.output.mkdir(parents=True, exist_ok=True)
     text = "\n".join(lines) + "\n"
     (args.output / "bench_complexes.md").write_text(text)

@@ -14,12 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from torchph_lite.pershom import cubical_persistence
-from torchph_lite.pershom._grid_kernels import (
-    _radix_argsort,
-    grid_geometry,
-    grid_pairs,
-    grid_pairs_2d,
-)
+from torchph_lite.pershom._grid_kernels import grid_geometry, grid_pairs
+from torchph_lite.pershom._pixel_grid_2d import _radix_argsort, grid_pairs_2d
 
 
 def _sorted_pairs(pairs: np.ndarray, flat: np.ndarray) -> np.ndarray:
@@ -55,6 +51,23 @@ def test_same_pairs_as_the_doubled_grid_kernel(seed, height, width, items, ties,
         img = rng.integers(-2, 3, (items, height * width)).astype(np.float64)
     else:
         img = rng.standard_normal((items, height * width))
+    _check_against_the_doubled_grid_kernel(img, height, width, top_cells)
+
+
+@pytest.mark.parametrize("levels", [2, 4, 11])
+@pytest.mark.parametrize("top_cells", [False, True])
+def test_many_ties_long_runs_of_one_birth_value(levels, top_cells) -> None:
+    # few values on a larger image: many pairs share a birth value, so the kernel sorts them
+    # by death value with its counting passes rather than by insertion
+    rng = np.random.default_rng(levels)
+    img = rng.integers(0, levels, (2, 30 * 41)).astype(np.float64)
+    _check_against_the_doubled_grid_kernel(img, 30, 41, top_cells)
+
+
+def _check_against_the_doubled_grid_kernel(
+    img: np.ndarray, height: int, width: int, top_cells: bool
+) -> None:
+    items = img.shape[0]
     geometry = grid_geometry(np.array([height, width], dtype=np.int64), top_cells)
     ref = grid_pairs(img, top_cells, True, *geometry)
     got = grid_pairs_2d(img, height, width, top_cells, True)

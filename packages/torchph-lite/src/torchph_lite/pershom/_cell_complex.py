@@ -201,15 +201,29 @@ def assemble_diagrams(
             sel = np.flatnonzero(keep)[order]
         index_parts.append(np.stack((r.birth_src[sel], r.death_src[sel]), 1).reshape(-1))
         pair_counts[r.dim] = np.bincount(r.items[sel], minlength=n_items)
-    n_pair_values = int(2 * pair_counts.sum())
     for r in essential:
         order = np.lexsort((r.tie, r.birth_values, r.items))
         index_parts.append(r.birth_src[order])
         ess_counts[r.dim] = np.bincount(r.items, minlength=n_items)
     index = np.concatenate(index_parts) if index_parts else np.zeros(0, np.int64)
+    return split_diagrams(source, index, pair_counts, ess_counts)
+
+
+def split_diagrams(
+    source: torch.Tensor, index: np.ndarray, pair_counts: np.ndarray, ess_counts: np.ndarray
+) -> list[Diagram]:
+    """Gather ``source[index]`` once and cut it into per-item diagrams.
+
+    ``index`` holds the (birth, death) indices of all pairs (interleaved), dimension by dimension
+    and item by item within a dimension, then the births of the essential classes in the same
+    order; ``pair_counts`` and ``ess_counts`` (``(max_dim + 1, n_items)``) say how many of each.
+    """
+    n_dims, n_items = pair_counts.shape
+    n_pair_values = int(2 * pair_counts.sum())
     values = source.index_select(0, torch.from_numpy(index).to(source.device))
     pair_chunks = values[:n_pair_values].view(-1, 2).split(pair_counts.reshape(-1).tolist())
     birth_chunks = values[n_pair_values:].split(ess_counts.reshape(-1).tolist())
+    max_dim = n_dims - 1
     return [
         (
             [pair_chunks[k * n_items + i] for k in range(max_dim + 1)],

@@ -24,7 +24,7 @@ computed in one call of the kernels.
 
 Computation: dimension 0 by union-find, the top dimension by union-find on the dual graph
 (Alexander duality), dimension 1 of 3-D images by a Z/2 reduction cleared by the latter. 2-D
-images go straight through the pixel grid (:func:`._grid_kernels.grid_pairs_2d`: a radix sort and
+images go straight through the pixel grid (:func:`._pixel_grid_2d.grid_pairs_2d`: a radix sort and
 two union-find sweeps). On CUDA,
 ``max_dimension=0`` runs on the device (:mod:`._torch_merge`); the rest is computed on the CPU
 and the values are gathered on the device.
@@ -44,8 +44,10 @@ from ._cell_complex import (
     assemble_diagrams,
     gather_diagrams,
     persistence_pairs,
+    split_diagrams,
 )
-from ._grid_kernels import grid_geometry, grid_pairs, grid_pairs_2d
+from ._grid_kernels import grid_geometry, grid_pairs
+from ._pixel_grid_2d import grid_pairs_2d
 
 __all__ = ["cubical_persistence"]
 
@@ -106,6 +108,9 @@ def cubical_persistence(
         out = cubical_h0_torch(imgs, construction, superlevel)
         return out if batched_out else out[0]
     d = imgs[0].dim()
+    if d == 2 and all(t.shape == imgs[0].shape for t in imgs):
+        out = _pixel_grid_persistence(imgs, construction, superlevel, md, source)
+        return out if batched_out else out[0]
     if md == 0 or d == 2:  # dimensions 0 and d - 1 only: the grid kernel
         out = _grid_persistence(imgs, construction, superlevel, md, source)
         return out if batched_out else out[0]
@@ -236,6 +241,30 @@ def _cell_grid(g: np.ndarray, src: np.ndarray, construction: str) -> tuple[np.nd
             new_src[tuple(last)] = src[tuple(edge_hi)]
         val, src = new_val, new_src
     return val, src
+
+
+def _pixel_grid_persistence(
+    imgs: list[torch.Tensor],
+    construction: str,
+    superlevel: bool,
+    max_dim: int,
+    source: torch.Tensor,
+) -> list[Diagram]:
+    """2-D images of one shape: the kernel's flat pixel indices index ``source`` directly."""
+    n_items = len(imgs)
+    height, width = imgs[0].shape
+    size = height * width
+    host = source.detach().to("cpu", torch.float64).numpy().reshape(n_items, size)
+    g = np.negative(host) if superlevel else np.ascontiguousarray(host)
+    pairs0, ess0, pairs1 = grid_pairs_2d(g, height, width, construction == "T", max_dim >= 1)
+    pair_counts = np.zeros((max_dim + 1, n_items), dtype=np.int64)
+    ess_counts = np.zeros((max_dim + 1, n_items), dtype=np.int64)
+    ess_counts[0] = 1
+    pair_counts[0] = np.bincount(pairs0[0::2] // size, minlength=n_items)
+    if max_dim >= 1:
+        pair_counts[1] = np.bincount(pairs1[0::2] // size, minlength=n_items)
+    index = np.concatenate((pairs0, pairs1, ess0))
+    return split_diagrams(source, index, pair_counts, ess_counts)
 
 
 def _grid_persistence(

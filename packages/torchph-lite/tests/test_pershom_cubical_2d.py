@@ -1,8 +1,9 @@
 """The 2-D cubical kernel (pixel grid, radix sort, union-find sweeps) against the general one.
 
-``grid_pairs_2d`` must give exactly the pixel pairs of the doubled-grid kernel ``grid_pairs``
-(which still serves 3-D images), in the order ``assemble_diagrams`` would sort them into; the
-public function is cross-checked against gudhi in ``test_pershom_complexes.py``.
+``grid_pairs_2d`` (through ``pixel_grid_pairs``) must give exactly the pixel pairs of the
+doubled-grid kernel ``grid_pairs`` (which still serves 3-D images), in the order
+``assemble_diagrams`` would sort them into; the public function is cross-checked against gudhi
+in ``test_pershom_complexes.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from torchph_lite.pershom import cubical_persistence
 from torchph_lite.pershom._grid_kernels import grid_geometry, grid_pairs
-from torchph_lite.pershom._pixel_grid_2d import _radix_argsort, grid_pairs_2d
+from torchph_lite.pershom._pixel_grid_2d import _radix_argsort, pixel_grid_pairs
 
 
 def _sorted_pairs(pairs: np.ndarray, flat: np.ndarray) -> np.ndarray:
@@ -70,7 +71,7 @@ def _check_against_the_doubled_grid_kernel(
     items = img.shape[0]
     geometry = grid_geometry(np.array([height, width], dtype=np.int64), top_cells)
     ref = grid_pairs(img, top_cells, True, *geometry)
-    got = grid_pairs_2d(img, height, width, top_cells, True)
+    got = pixel_grid_pairs(img, height, width, top_cells, True)
     flat = img.reshape(-1)
     n_pix = height * width
     for k in (0, 2):
@@ -82,7 +83,7 @@ def _check_against_the_doubled_grid_kernel(
             np.testing.assert_array_equal(_fully_sorted(mine), _fully_sorted(theirs))
     np.testing.assert_array_equal(np.sort(got[1]), np.sort(ref[1]))
     # without the top dimension, dimension 0 is unchanged
-    only0 = grid_pairs_2d(img, height, width, top_cells, False)
+    only0 = pixel_grid_pairs(img, height, width, top_cells, False)
     np.testing.assert_array_equal(only0[0], got[0])
     assert only0[2].shape == (0,)
 
@@ -100,7 +101,8 @@ def test_radix_argsort_is_numpys_stable_argsort(dtype) -> None:
     ):
         v = values.astype(np.float64)
         idx = np.empty(v.shape[0], dtype=np.int32)
-        _radix_argsort(v, idx, np.empty_like(idx))
+        n = v.shape[0]
+        _radix_argsort(v, idx, np.empty_like(idx), np.empty(n, np.int64), np.empty(n, np.int64))
         np.testing.assert_array_equal(idx, np.argsort(v + 0.0, kind="stable"))
 
 
@@ -121,3 +123,33 @@ def test_public_function_batches_superlevel_and_gradients() -> None:
         return torch.cat([p.reshape(-1) for p in non_essential] + essential)
 
     assert torch.autograd.gradcheck(loss, (x,))
+
+
+def test_scratch_memory_is_reused_without_stale_state() -> None:
+    from torchph_lite.pershom import _pixel_grid_2d
+
+    rng = np.random.default_rng(5)
+    small = rng.random((2, 7 * 5))
+    large = rng.random((1, 40 * 30))
+    expected = [
+        _pixel_grid_2d.grid_pairs_2d(
+            img, h, w, top, True, *(np.zeros(n, dt) for n, dt in _scratch_sizes(h, w))
+        )
+        for img, h, w in ((small, 7, 5), (large, 40, 30))
+        for top in (False, True)
+    ]
+    for _ in range(2):  # small, large, then small again in the large scratch
+        got = [
+            pixel_grid_pairs(img, h, w, top, True)
+            for img, h, w in ((small, 7, 5), (large, 40, 30))
+            for top in (False, True)
+        ]
+        for mine, fresh in zip(got, expected):
+            for a, b in zip(mine, fresh):
+                np.testing.assert_array_equal(a, b)
+    kept = _pixel_grid_2d._workspace(7, 5)
+    assert kept[0] is _pixel_grid_2d._workspace(40, 30)[0]  # one allocation, kept
+
+
+def _scratch_sizes(h: int, w: int) -> list[tuple[int, type]]:
+    return [(8 * h * w + 2 * (h + 2) * (w + 2), np.int32), (2 * h * w, np.int64)]

@@ -21,29 +21,35 @@ root's age come from one array that stays in cache. Pixels of equal value form a
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ._jit import kernel
 
-__all__ = ["grid_pairs_2d"]
+__all__ = ["grid_pairs_2d", "pixel_grid_pairs"]
 
 
 @kernel
-def _radix_argsort(values: np.ndarray, idx: np.ndarray, spare: np.ndarray) -> None:
+def _radix_argsort(
+    values: np.ndarray, idx: np.ndarray, spare: np.ndarray, keys: np.ndarray, other: np.ndarray
+) -> None:
     """``idx`` := the stable argsort of the float64 ``values`` (LSD radix sort, 11-bit digits).
 
     The float bits, read as int64 with the magnitude bits of negative numbers flipped, order like
-    the floats (``-0.0`` is made ``+0.0`` first, so equal values keep index order); the top digit
+    the floats (``-0.0`` counts as ``+0.0``, so equal values keep index order); the top digit
     has its sign bit flipped to order as unsigned. Digits on which all keys agree are skipped
-    (float32 data converted to float64 skips its zero low bits). ``spare`` is scratch of the
-    size of ``idx``. Signed int64 arithmetic throughout: it compiles three times faster than
-    uint64.
+    (float32 data converted to float64 skips its zero low bits). ``spare`` (int32) and ``keys``,
+    ``other`` (int64) are scratch of the size of ``idx``. Signed int64 arithmetic throughout: it
+    compiles three times faster than uint64.
     """
     n = values.shape[0]
-    keys = (values + 0.0).view(np.int64)  # a copy: + 0.0 turns -0.0 into +0.0
+    bits = values.view(np.int64)
     for i in range(n):
-        if keys[i] < 0:
-            keys[i] ^= 0x7FFFFFFFFFFFFFFF
+        b = bits[i]
+        if b < 0:  # negative: flip the magnitude bits; -0.0 (the smallest int64) becomes +0.0
+            b = 0 if b == -0x7FFFFFFFFFFFFFFF - 1 else b ^ 0x7FFFFFFFFFFFFFFF
+        keys[i] = b
     hist = np.zeros((6, 2048), dtype=np.int64)
     for i in range(n):
         k = keys[i]
@@ -52,7 +58,6 @@ def _radix_argsort(values: np.ndarray, idx: np.ndarray, spare: np.ndarray) -> No
         hist[5, ((k >> 55) & 511) ^ 256] += 1
     for i in range(n):
         idx[i] = i
-    other = np.empty(n, dtype=np.int64)
     swapped = False
     for d in range(6):
         src_keys, dst_keys = (other, keys) if swapped else (keys, other)
@@ -308,15 +313,23 @@ def _emit_sorted(
 
 @kernel
 def grid_pairs_2d(
-    pixels: np.ndarray, height: int, width: int, top_cells: bool, with_top: bool
+    pixels: np.ndarray,
+    height: int,
+    width: int,
+    top_cells: bool,
+    with_top: bool,
+    work32: np.ndarray,
+    work64: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of dimensions 0 and 1 of a batch of 2-D images of one shape (see the module).
 
     Args:
-        pixels: ``(B, height * width)`` sublevel values (float64).
+        pixels: ``(B, height * width)`` sublevel values (float64, C-contiguous).
         height, width: the image shape.
         top_cells: construction ``T`` (pixels are top cells) instead of ``V``.
         with_top: also pair dimension 1.
+        work32, work64: scratch, at least ``8 n + 2 (height + 2) (width + 2)`` int32 and
+            ``2 n`` int64 for ``n = height * width``.
 
     Returns:
         ``(pairs0, ess0, pairs1)`` as flat pixel indices ``item * height * width + pixel``: the
@@ -333,16 +346,18 @@ def grid_pairs_2d(
     m1 = 0
     wp = width + 2
     n_pad = (height + 2) * wp
-    order = np.empty(n_pix, dtype=np.int32)
-    spare = np.empty(n_pix, dtype=np.int32)
-    porder = np.empty(n_pix, dtype=np.int32)
-    first = np.empty(n_pix, dtype=np.int32)
-    last = np.empty(n_pix, dtype=np.int32)
-    uf = np.empty(n_pad, dtype=np.int32)
-    rank = np.empty(n_pad, dtype=np.int32)
-    births = np.empty(n_pix, dtype=np.int32)
-    deaths = np.empty(n_pix, dtype=np.int32)
-    death_of = np.empty(n_pix, dtype=np.int32)
+    order = work32[0:n_pix]
+    spare = work32[n_pix : 2 * n_pix]
+    porder = work32[2 * n_pix : 3 * n_pix]
+    first = work32[3 * n_pix : 4 * n_pix]
+    last = work32[4 * n_pix : 5 * n_pix]
+    births = work32[5 * n_pix : 6 * n_pix]
+    deaths = work32[6 * n_pix : 7 * n_pix]
+    death_of = work32[7 * n_pix : 8 * n_pix]
+    uf = work32[8 * n_pix : 8 * n_pix + n_pad]
+    rank = work32[8 * n_pix + n_pad : 8 * n_pix + 2 * n_pad]
+    keys = work64[0:n_pix]
+    other = work64[n_pix : 2 * n_pix]
     if top_cells:
         ring = np.array([-wp, -wp + 1, 1, wp + 1, wp, wp - 1, -1, -wp - 1])
     else:
@@ -350,7 +365,7 @@ def grid_pairs_2d(
     nb4 = np.array([-wp, wp, -1, 1])
     for item in range(n_items):
         base = item * n_pix
-        _radix_argsort(pixels[item], order, spare)
+        _radix_argsort(pixels[item], order, spare, keys, other)
         _value_classes(pixels[item], order, width, porder, first, last)
         # dimension 0: deaths come by increasing rank, births (each once) are sorted by a scatter
         for i in range(n_pad):
@@ -384,3 +399,34 @@ def grid_pairs_2d(
             deaths[a], deaths[m - 1 - a] = deaths[m - 1 - a], deaths[a]
         m1 = _emit_sorted(births, deaths, m, first, order, base, pairs1, m1)
     return pairs0[: 2 * m0], ess0, pairs1[: 2 * m1]
+
+
+def pixel_grid_pairs(
+    pixels: np.ndarray, height: int, width: int, top_cells: bool, with_top: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`grid_pairs_2d` with this thread's scratch memory (see :func:`_workspace`)."""
+    work32, work64 = _workspace(height, width)
+    return grid_pairs_2d(pixels, height, width, top_cells, with_top, work32, work64)
+
+
+_SCRATCH = threading.local()
+#: the largest image (in pixels) whose scratch memory (56 bytes a pixel) is kept between calls:
+#: 1024 x 1024, 56 MB
+_KEEP_PIXELS = 1 << 20
+
+
+def _workspace(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scratch arrays for :func:`grid_pairs_2d`, kept per thread for the next call.
+
+    Freshly allocated scratch of a few MB costs a page fault per 4 kB on every call (the
+    allocator hands large blocks back to the system), which made up a fifth of the time.
+    """
+    n32 = 8 * height * width + 2 * (height + 2) * (width + 2)
+    n64 = 2 * height * width
+    kept = getattr(_SCRATCH, "arrays", None)
+    if kept is not None and kept[0].shape[0] >= n32 and kept[1].shape[0] >= n64:
+        return kept
+    arrays = (np.empty(n32, dtype=np.int32), np.empty(n64, dtype=np.int64))
+    if height * width <= _KEEP_PIXELS:
+        _SCRATCH.arrays = arrays
+    return arrays

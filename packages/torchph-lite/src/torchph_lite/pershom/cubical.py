@@ -47,7 +47,7 @@ from ._cell_complex import (
     split_diagrams,
 )
 from ._grid_kernels import grid_geometry, grid_pairs
-from ._pixel_grid_2d import grid_pairs_2d
+from ._pixel_grid_2d import pixel_grid_pairs
 
 __all__ = ["cubical_persistence"]
 
@@ -256,7 +256,7 @@ def _pixel_grid_persistence(
     size = height * width
     host = source.detach().to("cpu", torch.float64).numpy().reshape(n_items, size)
     g = np.negative(host) if superlevel else np.ascontiguousarray(host)
-    pairs0, ess0, pairs1 = grid_pairs_2d(g, height, width, construction == "T", max_dim >= 1)
+    pairs0, ess0, pairs1 = pixel_grid_pairs(g, height, width, construction == "T", max_dim >= 1)
     pair_counts = np.zeros((max_dim + 1, n_items), dtype=np.int64)
     ess_counts = np.zeros((max_dim + 1, n_items), dtype=np.int64)
     ess_counts[0] = 1
@@ -294,7 +294,9 @@ def _grid_persistence(
         with_top = max_dim >= d - 1
         top_cells = construction == "T"
         if d == 2:
-            pairs0, ess0, pairs_top = grid_pairs_2d(flat_g, shape[0], shape[1], top_cells, with_top)
+            pairs0, ess0, pairs_top = pixel_grid_pairs(
+                flat_g, shape[0], shape[1], top_cells, with_top
+            )
         else:
             pairs0, ess0, pairs_top = grid_pairs(
                 flat_g, top_cells, with_top, *_geometry(shape, top_cells)

@@ -167,7 +167,9 @@ def test_gaussian_e2cnn_mode_matches_rbf(rbf_lambdify: object) -> None:
     sigma = 1.3
     pts = grid.kernel_grid(5)
     for n in range(5):
-        ours = monomial_stencils(pts, n, DiscretizationArgs("gauss", sigma, smoothing_mode="e2cnn"))
+        ours = monomial_stencils(
+            pts, n, DiscretizationArgs("gauss", sigma, smoothing_mode="e2cnn", isotropic=False)
+        )
         for j in range(n + 1):
             ref = phi(pts, np.zeros((1, 2)), eps=1 / sigma**2, diff=(n - j, j))[:, 0]
             np.testing.assert_allclose(ours[j], ref, atol=1e-12)
@@ -188,12 +190,29 @@ def _isotropy_defect(w: np.ndarray, pts: np.ndarray, alpha: tuple[int, int], deg
     return float(np.abs(mom - coeff * v).max() / max(1.0, np.abs(mom).max()))
 
 
+def _shared_isotropy_defect(w: np.ndarray, pts: np.ndarray, deg: int) -> float:
+    r"""Like :func:`_isotropy_defect`, for the family ``w`` of every derivative of order
+    ``n = len(w) - 1`` at once: one multiple of :math:`\partial^\alpha \Delta^j` for all of them
+    (the same rotation-invariant smoothing)."""
+    n = len(w) - 1
+    monos = [m for m in grid_monomials(pts, deg) if sum(m) == deg]
+    if not monos:
+        return 0.0
+    mom = np.concatenate([moments(w[j], pts, monos) for j in range(n + 1)])
+    v = np.concatenate(
+        [laplacian_power_moments((n - j, j), (deg - n) // 2, monos) for j in range(n + 1)]
+    )
+    coeff = (mom @ v) / (v @ v) if np.any(v) else 0.0
+    return float(np.abs(mom - coeff * v).max() / max(1.0, np.abs(mom).max()))
+
+
 @pytest.mark.filterwarnings("ignore::e2_steerable.diffops.SmoothingTruncationWarning")
 @pytest.mark.parametrize("k", [3, 5, 7])
 @pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
 def test_isotropic_gauss_moments_are_exact_then_isotropic(k: int, sigma: float) -> None:
     """The corrected stencils differentiate polynomials up to degree n + 1 exactly, and their
-    moments of degree n + 2 and n + 4 are those of a rotation-invariant operator."""
+    moments of degree n + 2 and n + 4 are those of a rotation-invariant operator, the same for
+    every derivative of order n."""
     pts = grid.kernel_grid(k)
     raw = DiscretizationArgs("gauss", sigma, isotropic=False)
     iso = DiscretizationArgs("gauss", sigma)
@@ -210,9 +229,13 @@ def test_isotropic_gauss_moments_are_exact_then_isotropic(k: int, sigma: float) 
             for extra in (2, 4):
                 defect = _isotropy_defect(w[j], pts, alpha, n + extra)
                 assert defect <= 1e-11 * (k // 2) ** (n + extra), (n, j, extra)
+        for extra in (2, 4):  # one smoothing for every derivative of order n
+            defect = _shared_isotropy_defect(w, pts, n + extra)
+            assert defect <= 1e-11 * (k // 2) ** (n + extra), (n, extra)
     # the truncated Gaussian alone is neither (sigma = 2 on 5 x 5 loses a third of its mass)
     if k == 5 and sigma == 2.0:
         assert monomial_stencils(pts, 0, raw)[0].sum() < 0.7
+        assert _shared_isotropy_defect(monomial_stencils(pts, 2, raw), pts, 4) > 0.01
 
 
 def test_isotropic_gauss_changes_truncated_stencils_only() -> None:
@@ -249,6 +272,8 @@ def test_isotropic_correction_properties(k: int, data: st.DataObject, seed: int)
         np.testing.assert_allclose(moments(w[j], pts, monos), exact, atol=1e-8)
         for extra in (2, 4):
             assert _isotropy_defect(w[j], pts, (n - j, j), n + extra) <= 1e-8
+    for extra in (2, 4):
+        assert _shared_isotropy_defect(w, pts, n + extra) <= 1e-8
     np.testing.assert_allclose(diffops.isotropic_correction(w, pts, n, env), w, atol=1e-9)
     swap = np.array([int(np.flatnonzero((pts == p[::-1]).all(1))[0]) for p in pts])
     swapped = diffops.isotropic_correction(w0[::-1][:, swap], pts, n, env)
@@ -392,7 +417,7 @@ def test_rbffd_matches_treverhines_rbf(k: int, name: str, rbf_lambdify: object) 
     for n in range(k):
         if name.startswith("phs") and n >= int(name[3:]):
             continue
-        ours = monomial_stencils(pts, n, DiscretizationArgs("rbffd", phi=name))
+        ours = monomial_stencils(pts, n, DiscretizationArgs("rbffd", phi=name, isotropic=False))
         for j in range(n + 1):
             ref = fd.weight_matrix(
                 np.zeros((1, 2)), pts, k * k, [[n - j, j]], [1.0], phi=name
@@ -404,7 +429,7 @@ def test_rbf_backend_matches_in_house(rbf_lambdify: object) -> None:
     pytest.importorskip("rbf.pde.fd")
     pts = grid.kernel_grid(5)
     a = monomial_stencils(pts, 3, DiscretizationArgs("rbffd", backend="rbf"))
-    b = monomial_stencils(pts, 3, DiscretizationArgs("rbffd"))
+    b = monomial_stencils(pts, 3, DiscretizationArgs("rbffd", isotropic=False))
     np.testing.assert_allclose(a, b, atol=1e-10)
 
 
@@ -440,9 +465,9 @@ def test_keys_include_every_parameter() -> None:
         DiscretizationArgs("gauss", 1.5),
         DiscretizationArgs("gauss", 1.0, smoothing_mode="e2cnn"),
         DiscretizationArgs("gauss", 1.0, isotropic=False),
-        DiscretizationArgs("gauss", 1.0, smoothing_mode="e2cnn", isotropic=True),
+        DiscretizationArgs("gauss", 1.0, smoothing_mode="e2cnn", isotropic=False),
         DiscretizationArgs("rbffd"),
-        DiscretizationArgs("rbffd", isotropic=True),
+        DiscretizationArgs("rbffd", isotropic=False),
         DiscretizationArgs("rbffd", eps=0.5, isotropic=True),
         DiscretizationArgs("rbffd", phi="phs3"),
         DiscretizationArgs("rbffd", eps=2.0),
@@ -456,6 +481,66 @@ def test_keys_include_every_parameter() -> None:
         for p in (0, 1)
     ]
     assert len({b.key() for b in bases}) == len(bases)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, False),  # finite differences: no isotropic variant
+        ({"method": "gauss", "smoothing": 1.0}, True),
+        ({"method": "gauss", "smoothing": 1.0, "smoothing_mode": "e2cnn"}, True),
+        ({"method": "rbffd"}, True),
+        ({"method": "rbffd", "phi": "imq"}, True),
+        ({"method": "rbffd", "backend": "rbf"}, False),  # treverhines/RBF: e2cnn's stencils
+        ({"method": "gauss", "smoothing": 1.0, "isotropic": False}, False),
+        (
+            {"method": "gauss", "smoothing": 1.0, "smoothing_mode": "e2cnn", "isotropic": False},
+            False,
+        ),
+        ({"method": "rbffd", "isotropic": False}, False),
+        ({"method": "rbffd", "backend": "rbf", "isotropic": False}, False),
+    ],
+)
+def test_isotropic_default_per_method_mode_and_backend(kwargs: dict, expected: bool) -> None:
+    """``isotropic=None`` means on wherever an isotropic variant exists."""
+    disc = DiscretizationArgs(**kwargs)
+    assert disc.is_isotropic is expected
+    if "isotropic" not in kwargs and disc.method != "fd" and disc.backend == "numpy":
+        explicit = DiscretizationArgs(**kwargs, isotropic=True)
+        assert explicit.key() == disc.key()  # the default is the isotropic variant itself
+    if "isotropic" not in kwargs:
+        assert DiscretizationArgs(**kwargs, isotropic=False).is_isotropic is False
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"method": "gauss", "smoothing": 1.0}, {"method": "rbffd", "phi": "imq"}]
+)
+def test_cache_never_serves_one_isotropy_for_the_other(
+    kwargs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk cache written with the isotropic stencils is not served for ``isotropic=False``,
+    and vice versa."""
+    monkeypatch.setattr(diffops.cache, "_STENCILS", {})
+    pts = grid.kernel_grid(5)
+    iso_disc = DiscretizationArgs(**kwargs)
+    raw_disc = DiscretizationArgs(**kwargs, isotropic=False)
+    diffops.set_cache_dir(tmp_path)
+    try:
+        for written, other in ((iso_disc, raw_disc), (raw_disc, iso_disc)):
+            diffops.clear_cache()
+            expected_other = monomial_stencils(pts, 2, other).copy()
+            diffops.clear_cache()
+            stored = monomial_stencils(pts, 2, written).copy()
+            diffops.store_cache(tmp_path / f"{written.is_isotropic}.npz")
+            diffops.clear_cache()
+            assert diffops.load_cache(tmp_path / f"{written.is_isotropic}.npz") >= 1
+            served = monomial_stencils(pts, 2, other)
+            np.testing.assert_array_equal(served, expected_other)
+            assert np.abs(served - stored).max() > 1e-3 * np.abs(stored).max()
+            np.testing.assert_array_equal(monomial_stencils(pts, 2, written), stored)
+    finally:
+        diffops.set_cache_dir(None)
+        diffops.clear_cache()
 
 
 # ----------------------------------------------------------------------------- bases

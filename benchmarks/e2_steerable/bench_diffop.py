@@ -18,7 +18,9 @@ e2cnn's finite differences are the reference row). ``floor`` rows use the same w
 21x21 Gaussian-derivative stencil, which is hardly truncated: what is left there is the error of
 rotating the input by interpolation, so the rest of a row's error is the stencil's anisotropy
 (for sigma < 1 the sampled derivatives of order 4 and more alias, so the sigma=0.75 "floor" at
-k=5/7 is that aliasing, not a floor).
+k=5/7 is that aliasing, not a floor). "isotropic (default)" rows are what ``isotropic=None``
+resolves to (on for Gaussian derivatives in both smoothing modes and for the in-house RBF-FD);
+"isotropic=False" rows are e2cnn's stencils.
 
 Usage::
 
@@ -53,7 +55,7 @@ except Exception:  # pragma: no cover - optional peer
 METHODS: dict[str, dict] = {
     "fd": {},
     "gauss (smoothing=1.25)": {"smoothing": 1.25},
-    "rbffd (ga)": {"rbffd": True},
+    "rbffd (ga, isotropic)": {"rbffd": True},
 }
 
 
@@ -67,31 +69,31 @@ EQUIVARIANCE_CASES: dict[str, dict] = {
     "gauss std sigma=k/4, isotropic=False": {"smoothing": "k/4", "isotropic": False},
     "gauss std sigma=2, isotropic (default)": {"smoothing": 2.0},
     "gauss std sigma=2, isotropic=False": {"smoothing": 2.0, "isotropic": False},
-    "gauss e2cnn sigma=1 (e2cnn's stencils)": {"smoothing": 1.0, "smoothing_mode": "e2cnn"},
-    "gauss e2cnn sigma=1, isotropic=True": {
+    "gauss e2cnn sigma=1, isotropic (default)": {"smoothing": 1.0, "smoothing_mode": "e2cnn"},
+    "gauss e2cnn sigma=1, isotropic=False (e2cnn's stencils)": {
         "smoothing": 1.0,
         "smoothing_mode": "e2cnn",
-        "isotropic": True,
+        "isotropic": False,
     },
-    "gauss e2cnn sigma=1.25 (e2cnn's stencils)": {"smoothing": 1.25, "smoothing_mode": "e2cnn"},
-    "gauss e2cnn sigma=1.25, isotropic=True": {
+    "gauss e2cnn sigma=1.25, isotropic (default)": {"smoothing": 1.25, "smoothing_mode": "e2cnn"},
+    "gauss e2cnn sigma=1.25, isotropic=False (e2cnn's stencils)": {
         "smoothing": 1.25,
         "smoothing_mode": "e2cnn",
-        "isotropic": True,
+        "isotropic": False,
     },
-    "rbffd ga (e2cnn's stencils)": {"rbffd": True},
-    "rbffd ga, isotropic=True": {"rbffd": True, "isotropic": True},
-    "rbffd phs5": {"rbffd": True, "radial_basis_function": "phs5"},
-    "rbffd phs5, isotropic=True": {
+    "rbffd ga, isotropic (default)": {"rbffd": True},
+    "rbffd ga, isotropic=False (e2cnn's stencils)": {"rbffd": True, "isotropic": False},
+    "rbffd phs5, isotropic (default)": {"rbffd": True, "radial_basis_function": "phs5"},
+    "rbffd phs5, isotropic=False": {
         "rbffd": True,
         "radial_basis_function": "phs5",
-        "isotropic": True,
+        "isotropic": False,
     },
-    "rbffd imq": {"rbffd": True, "radial_basis_function": "imq"},
-    "rbffd imq, isotropic=True": {
+    "rbffd imq, isotropic (default)": {"rbffd": True, "radial_basis_function": "imq"},
+    "rbffd imq, isotropic=False": {
         "rbffd": True,
         "radial_basis_function": "imq",
-        "isotropic": True,
+        "isotropic": False,
     },
 }
 

@@ -80,7 +80,7 @@ class DiscretizationArgs:
             ``"fd"`` (no variant) and for ``"rbffd"`` with the ``"rbf"`` backend (whose purpose
             is e2cnn's exact stencils). ``False``: e2cnn's stencils. ``"gauss"``: correct the
             truncated Gaussian derivatives of order ``n`` so that their moments of degree up
-            to ``n + 1`` are exact and those of degree ``n + 2`` to ``n + 4`` those of one
+            to ``n + 1`` are exact and those of degree ``n + 2`` to ``n + 8`` those of one
             rotation-invariant smoothing shared by all derivatives of order ``n``
             (:func:`~e2_steerable.diffops.isotropic_correction`).
             ``"rbffd"``: a flatter RBF (see ``eps``) and polynomials up to two degrees beyond

@@ -95,7 +95,7 @@ def isotropic_correction(
     degree: int,
     envelope: np.ndarray,
     scale: float = 1.0,
-    extra_degree: int = 4,
+    extra_degree: int = 8,
 ) -> np.ndarray:
     r"""Correct the stencils of :math:`\partial_x^{n-k}\partial_y^k` (``k = 0..n``) to be
     consistent, and isotropic together, up to degree ``n + extra_degree``.
@@ -124,7 +124,8 @@ def isotropic_correction(
         degree: the derivative order ``n``.
         envelope: ``(P,)`` positive weights: where the correction may act.
         scale: the factor of the exact moments (e.g. ``-1`` for a sign convention).
-        extra_degree: how far beyond ``n`` the moments are constrained.
+        extra_degree: how far beyond ``n`` the moments are made isotropic (default 8: degrees
+            ``n + 2`` to ``n + 8``, as far as the points tell them apart).
 
     Returns:
         float64 array ``(n + 1, P)``.
@@ -139,8 +140,10 @@ def isotropic_correction(
         >>> round(float(w[0].sum()), 12)  # a unit-mass smoothing again
         1.0
     """
+    if isinstance(extra_degree, bool) or not isinstance(extra_degree, int) or extra_degree < 0:
+        raise ValueError(f"extra_degree: expected an int >= 0, got {extra_degree!r}")
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    monos = grid_monomials(pts, degree + extra_degree)
+    monos = grid_monomials(pts, degree + max(extra_degree, 1))
     h = float(np.abs(pts).max()) or 1.0  # rescale the monomials for conditioning
     row_scale = np.array([h ** -(a + b) for a, b in monos])
     basis = moments(np.eye(pts.shape[0]), pts, monos).T * row_scale[:, None]  # (M, P)
@@ -159,7 +162,7 @@ def isotropic_correction(
     solved = np.linalg.lstsq(basis * root, columns, rcond=None)[0]  # min-norm u per column
     n_st, n_free = len(family), len(powers)
     base = solved[:, :n_st]  # (P, K): the steps for c = 0
-    gain = solved[:, n_st:].reshape(-1, n_st, n_free)  # (P, K, J): their change per unit c_j
+    gain = solved[:, n_st:].reshape(pts.shape[0], n_st, n_free)  # (P, K, J): per unit c_j
     if n_free:
         # the shared c minimising the total squared step sum_k |u_k|^2
         shared = np.linalg.lstsq(

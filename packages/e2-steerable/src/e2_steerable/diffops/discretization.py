@@ -42,10 +42,11 @@ __all__ = ["DiscretizationArgs", "SmoothingTruncationWarning", "monomial_stencil
 class SmoothingTruncationWarning(UserWarning):
     """The Gaussian of ``smoothing`` is wider than the kernel, which cuts it off.
 
-    With the isotropic correction the stencils stay close to rotation invariant but smooth less
-    than asked; without it they are far from isotropic. Make it an error with
-    ``warnings.simplefilter("error", SmoothingTruncationWarning)``, or silence it with
-    ``"ignore"``.
+    With the isotropic correction (the default) the stencils stay close to rotation invariant
+    but smooth less than asked; without it they are far from isotropic. The fix is a larger
+    ``kernel_size``: the message names one that holds three standard deviations. Make it an
+    error with ``warnings.simplefilter("error", SmoothingTruncationWarning)``, or silence it
+    with ``"ignore"``.
     """
 
 

@@ -120,7 +120,7 @@ class R2Diffop(SteerableConv2dBase):
       the Gaussian is :math:`e^{-\lVert p \rVert^2/\sigma^4}` (standard deviation
       :math:`\sigma^2/\sqrt 2`, not :math:`\sigma`). ``kernel_size / 4`` is a sensible ``sigma``.
       A Gaussian cut off by the kernel is not isotropic (e2cnn's stencils, ``isotropic=False``,
-      are off by 4-56 % under a 45 degree rotation at ``kernel_size=5`` for ``sigma`` 0.7-1.25);
+      are off by 3-56 % under a 45 degree rotation at ``kernel_size=5`` for ``sigma`` 0.7-1.25);
       the default (``isotropic=None``, on in both modes) corrects the stencils so that their
       low-order moments are exact and those of one rotation-invariant smoothing shared by all
       derivatives of an order (C8, 45 degrees, ``kernel_size=5``: 0.2-1.3 % for ``sigma``

@@ -18,9 +18,10 @@ from e2_steerable.nn.modules.equivariant_module import is_exact_element
 METHODS = {
     "fd": {},
     "gauss": {"smoothing": 1.0},  # isotropic correction (the default)
-    "gauss-e2cnn": {"smoothing": 1.0, "smoothing_mode": "e2cnn"},
-    "rbffd": {"rbffd": True},
-    "rbffd-isotropic": {"rbffd": True, "isotropic": True},
+    "gauss-e2cnn": {"smoothing": 1.0, "smoothing_mode": "e2cnn"},  # isotropic too
+    "gauss-e2cnn-exact": {"smoothing": 1.0, "smoothing_mode": "e2cnn", "isotropic": False},
+    "rbffd": {"rbffd": True},  # isotropic (in-house backend)
+    "rbffd-e2cnn-exact": {"rbffd": True, "isotropic": False},
 }
 
 
@@ -46,9 +47,12 @@ SPACES = {
 }
 
 
-# every space for the three methods; their variants on one rotation and three reflection groups
+# every space for the three methods with their defaults; the other variants on one rotation and
+# three reflection groups
 _EQUIVARIANCE_CASES = [(space, m) for m in ("fd", "gauss", "rbffd") for space in SPACES] + [
-    (space, m) for m in ("gauss-e2cnn", "rbffd-isotropic") for space in ("C8", "D4", "Flip", "O2")
+    (space, m)
+    for m in ("gauss-e2cnn", "gauss-e2cnn-exact", "rbffd-e2cnn-exact")
+    for space in ("C8", "D4", "Flip", "O2")
 ]
 
 
@@ -72,7 +76,7 @@ def test_exact_equivariance(space: str, method: str) -> None:
 @pytest.mark.parametrize(
     ("axis", "method"),
     [(a, "fd") for a in (0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)]
-    + [(np.pi / 4, "gauss"), (3 * np.pi / 4, "rbffd-isotropic")],
+    + [(np.pi / 4, "gauss"), (3 * np.pi / 4, "rbffd")],
 )
 def test_flip_axes(axis: float, method: str) -> None:
     gs = gspaces.Flip2dOnR2(axis=axis)
@@ -171,13 +175,15 @@ def _rel_error_45(pdo: nn.R2Diffop, gs: gspaces.GSpace, n: int = 65) -> float:
     return (torch.linalg.norm((y1 - y2)[..., disk]) / torch.linalg.norm(y2[..., disk])).item()
 
 
+# the defaults of every discretisation (isotropic wherever that variant exists)
 _CASES_45 = {
     "fd": {},
+    "rbffd-ga": {"rbffd": True},
     "rbffd-phs5": {"rbffd": True, "radial_basis_function": "phs5"},
-    "rbffd-ga-isotropic": {"rbffd": True, "isotropic": True},
     "gauss-0.75": {"smoothing": 0.75},
     "gauss-1.25": {"smoothing": 1.25},
-    "gauss-e2cnn-isotropic": {"smoothing": 1.25, "smoothing_mode": "e2cnn", "isotropic": True},
+    "gauss-e2cnn-1": {"smoothing": 1.0, "smoothing_mode": "e2cnn"},
+    "gauss-e2cnn-1.25": {"smoothing": 1.25, "smoothing_mode": "e2cnn"},
 }
 
 
@@ -191,20 +197,27 @@ def test_45_degrees_on_smoothed_input_c8(case: str) -> None:
     assert _rel_error_45(pdo, gs) <= 0.025
 
 
-def test_45_degrees_wide_smoothing_c8() -> None:
-    """sigma = 2 on a 5 x 5 kernel (radius one sigma): 2.2-2.8 % over seeds, e2cnn-style
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_45_degrees_wide_smoothing_c8(seed: int) -> None:
+    """sigma = 2 on a 5 x 5 kernel (radius one sigma, wider than the kernel holds):
+    1.4-1.6 % over weight seeds (before the family shared one smoothing: 2.2-2.8 %), e2cnn-style
     truncation 50-69 %."""
     gs = gspaces.Rot2dOnR2(8)
     ft = nn.FieldType(gs, [gs.regular_repr])
+    torch.manual_seed(seed)
     pdo = nn.R2Diffop(ft, ft, kernel_size=5, padding=2, smoothing=2.0).double().eval()
-    assert _rel_error_45(pdo, gs) <= 0.03
+    assert _rel_error_45(pdo, gs) <= 0.025
 
 
 def test_45_degrees_e2cnn_stencils_are_what_the_isotropic_variants_fix() -> None:
-    """The e2cnn-compatible defaults stay as they were, anisotropy included."""
+    """``isotropic=False`` keeps e2cnn's stencils, anisotropy included."""
     gs = gspaces.Rot2dOnR2(8)
     ft = nn.FieldType(gs, [gs.regular_repr])
-    for kwargs in ({"smoothing": 1.25, "isotropic": False}, {"rbffd": True}):
+    for kwargs in (
+        {"smoothing": 1.25, "isotropic": False},
+        {"smoothing": 1.0, "smoothing_mode": "e2cnn", "isotropic": False},
+        {"rbffd": True, "isotropic": False},
+    ):
         pdo = nn.R2Diffop(ft, ft, kernel_size=5, padding=2, **kwargs).double().eval()
         assert _rel_error_45(pdo, gs) > 0.03, kwargs
 
@@ -282,9 +295,9 @@ def test_discretisation_parameters_never_share_a_basis() -> None:
         {"smoothing": 1.5},
         {"smoothing": 1.0, "smoothing_mode": "e2cnn"},
         {"smoothing": 1.0, "isotropic": False},
-        {"smoothing": 1.0, "smoothing_mode": "e2cnn", "isotropic": True},
+        {"smoothing": 1.0, "smoothing_mode": "e2cnn", "isotropic": False},
         {"rbffd": True},
-        {"rbffd": True, "isotropic": True},
+        {"rbffd": True, "isotropic": False},
         {"rbffd": True, "radial_basis_function": "imq"},
     ]
     gs = gspaces.Rot2dOnR2(4)

@@ -5,7 +5,8 @@ The PDO bases solve the same constraint as the steerable kernels, with polynomia
 Laplacian. :class:`~e2_steerable.nn.R2Diffop` uses them through
 ``gspace.build_diffop_basis``. Three discretisations (:class:`DiscretizationArgs`): finite
 differences (default), Gaussian derivatives (``smoothing``) and RBF-FD (in-house; treverhines/RBF
-as an optional backend), the last two with an isotropic variant (:func:`isotropic_correction`).
+as an optional backend), the last two with an isotropic variant, on by default
+(:func:`isotropic_correction`; ``isotropic=False`` gives e2cnn's stencils).
 Stencils are cached in memory; :func:`load_cache` and
 :func:`store_cache` keep them on disk between runs (see :func:`set_cache_dir`).
 

@@ -7,14 +7,17 @@ Three methods, chosen by :class:`DiscretizationArgs`:
   (upwards), matching the grid convention of the kernels, so the stencils are equivariant for
   reflections as well (e2cnn 0.2.3 builds them rotated by 90 degrees).
 * ``"gauss"``: derivatives of a Gaussian sampled on the grid (``smoothing`` > 0). With
-  ``isotropic`` (the default in the ``"std"`` smoothing mode) the truncated stencils are
-  corrected so that their low-order moments are exact and isotropic
+  ``isotropic`` (the default, in both smoothing modes) the truncated stencils are corrected so
+  that their low-order moments are exact and isotropic
   (:func:`~e2_steerable.diffops.isotropic_correction`).
 * ``"rbffd"``: RBF-FD weights (all grid points, polynomial augmentation), in-house by default or
-  from treverhines/RBF (``backend="rbf"``, the ``e2-steerable[rbf]`` extra). ``isotropic``
-  picks a flatter Gaussian (``eps = 0.5`` per grid spacing) and polynomials of two more degrees
-  than the derivative (at most ``s - 1`` for ``s`` points per axis) instead of e2cnn's
-  ``eps = 1`` and polynomials of the derivative's degree.
+  from treverhines/RBF (``backend="rbf"``, the ``e2-steerable[rbf]`` extra). ``isotropic`` (the
+  default with the in-house backend) picks a flatter Gaussian (``eps = 0.5`` per grid spacing)
+  and polynomials of two more degrees than the derivative (at most ``s - 1`` for ``s`` points
+  per axis) instead of e2cnn's ``eps = 1`` and polynomials of the derivative's degree.
+
+``isotropic=False`` gives e2cnn's stencils exactly (weights trained with e2cnn's ``R2Diffop``
+then give the same filters).
 
 Every stencil ``w`` acts by cross-correlation: :math:`\\sum_p w(p) f(x + p) \\approx (Df)(x)`.
 """
@@ -39,10 +42,11 @@ __all__ = ["DiscretizationArgs", "SmoothingTruncationWarning", "monomial_stencil
 class SmoothingTruncationWarning(UserWarning):
     """The Gaussian of ``smoothing`` is wider than the kernel, which cuts it off.
 
-    With the isotropic correction the stencils stay close to rotation invariant but smooth less
-    than asked; without it they are far from isotropic. Make it an error with
-    ``warnings.simplefilter("error", SmoothingTruncationWarning)``, or silence it with
-    ``"ignore"``.
+    With the isotropic correction (the default) the stencils stay close to rotation invariant
+    but smooth less than asked; without it they are far from isotropic. The fix is a larger
+    ``kernel_size``: the message names one that holds three standard deviations. Make it an
+    error with ``warnings.simplefilter("error", SmoothingTruncationWarning)``, or silence it
+    with ``"ignore"``.
     """
 
 
@@ -71,14 +75,17 @@ class DiscretizationArgs:
             gives e2cnn's ``rbffd`` stencils exactly; install ``e2-steerable[rbf]``).
         eps: shape parameter of the RBF for ``"rbffd"`` (default: 1 as in e2cnn, or 0.5 divided
             by the grid spacing when ``isotropic``).
-        isotropic: make the stencils closer to rotation invariant where e2cnn's are not
-            (``None``: on for ``"gauss"`` in the ``"std"`` mode, off otherwise, which keeps
-            e2cnn's stencils). ``"gauss"``: correct the truncated Gaussian derivatives of order
-            ``n`` so that their moments of degree up to ``n + 1`` are exact and those of degree
-            ``n + 2`` to ``n + 4`` isotropic
+        isotropic: make the stencils closer to rotation invariant where e2cnn's are not.
+            ``None`` (default): on wherever an isotropic variant exists, i.e. for ``"gauss"``
+            (both smoothing modes) and for ``"rbffd"`` with the ``"numpy"`` backend; off for
+            ``"fd"`` (no variant) and for ``"rbffd"`` with the ``"rbf"`` backend (whose purpose
+            is e2cnn's exact stencils). ``False``: e2cnn's stencils. ``"gauss"``: correct the
+            truncated Gaussian derivatives of order ``n`` so that their moments of degree up
+            to ``n + 1`` are exact and those of degree ``n + 2`` to ``n + 8`` those of one
+            rotation-invariant smoothing shared by all derivatives of order ``n``
             (:func:`~e2_steerable.diffops.isotropic_correction`).
             ``"rbffd"``: a flatter RBF (see ``eps``) and polynomials up to two degrees beyond
-            the derivative. Not available for ``"fd"``.
+            the derivative. ``True`` raises for ``"fd"`` and for the ``"rbf"`` backend.
 
     Example:
         >>> DiscretizationArgs("gauss", smoothing=1.0).method
@@ -145,7 +152,7 @@ class DiscretizationArgs:
         """Whether the isotropic variant is used (``isotropic`` with its default resolved)."""
         if self.isotropic is not None:
             return self.isotropic
-        return self.method == "gauss" and self.smoothing_mode == "std"
+        return self.method == "gauss" or (self.method == "rbffd" and self.backend == "numpy")
 
     def stencil_key(self) -> tuple:
         """Every parameter the stencils depend on (``angle_offset`` acts on the operators)."""

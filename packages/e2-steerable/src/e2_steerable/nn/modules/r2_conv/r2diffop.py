@@ -119,20 +119,26 @@ class R2Diffop(SteerableConv2dBase):
       computes :math:`D(G_\sigma * f)`. ``smoothing_mode="e2cnn"`` keeps e2cnn's convention, where
       the Gaussian is :math:`e^{-\lVert p \rVert^2/\sigma^4}` (standard deviation
       :math:`\sigma^2/\sqrt 2`, not :math:`\sigma`). ``kernel_size / 4`` is a sensible ``sigma``.
-      A Gaussian cut off by the kernel is not isotropic (e2cnn's stencils, and ``isotropic=False``,
-      are off by 4-56 % under a 45 degree rotation at ``kernel_size=5`` for ``sigma`` 0.7-1.25);
-      ``isotropic=True``, the default in the ``"std"`` mode, corrects the stencils so that their
-      low-order moments are exact and isotropic (0.3-1.7 % for ``sigma`` 0.75-1.25, 2.2-2.8 % for
-      2; finite differences: 1.7-2 %). Where the kernel truncates much of
-      the Gaussian (``sigma`` above about ``kernel_size / 3``) the effective smoothing is then
-      narrower than ``sigma``: use a larger ``kernel_size`` for wide smoothing;
+      A Gaussian cut off by the kernel is not isotropic (e2cnn's stencils, ``isotropic=False``,
+      are off by 3-56 % under a 45 degree rotation at ``kernel_size=5`` for ``sigma`` 0.7-1.25);
+      the default (``isotropic=None``, on in both modes) corrects the stencils so that their
+      low-order moments are exact and those of one rotation-invariant smoothing shared by all
+      derivatives of an order (C8, 45 degrees, ``kernel_size=5``: 0.2-1.3 % for ``sigma``
+      0.75-1.25, 1.4-1.6 % for 2; finite differences: 1.7-2 %). Where the kernel truncates much
+      of the Gaussian (``sigma`` above about ``kernel_size / 3``) the effective smoothing is
+      then narrower than ``sigma``: use a larger ``kernel_size`` for wide smoothing;
     * ``rbffd=True``: RBF-FD on all kernel points with the RBF ``radial_basis_function`` (any
       treverhines/RBF name, e.g. ``'ga'``, ``'phs3'``, ``'imq'``), in-house
       (``rbffd_backend="numpy"``) or with treverhines/RBF (``"rbf"``, the ``e2-steerable[rbf]``
-      extra). The default reproduces e2cnn (shape parameter 1, polynomials of the derivative's
-      degree: 3.3-4.9 % under 45 degrees for ``'ga'`` at ``kernel_size=5``); ``isotropic=True``
-      uses a flatter RBF (shape parameter 0.5 per grid spacing) and two more polynomial degrees
-      (1.7-2.1 %; 0.6-1.1 % at ``kernel_size=7``).
+      extra). The in-house default is isotropic: a flatter RBF (shape parameter 0.5 per grid
+      spacing) and two more polynomial degrees (1.7-2.1 % under 45 degrees for ``'ga'`` at
+      ``kernel_size=5``, 0.6-1.1 % at 7). ``isotropic=False``, and the ``"rbf"`` backend,
+      reproduce e2cnn (shape parameter 1, polynomials of the derivative's degree: 3.3-4.9 %).
+
+    ``isotropic=False`` gives e2cnn's stencils exactly: weights trained with e2cnn's
+    ``R2Diffop(rbffd=True)`` or ``R2Diffop(smoothing=s)`` reproduce its filters with
+    ``isotropic=False`` (and ``smoothing_mode="e2cnn"`` for the latter); by default the filters
+    differ slightly, by the isotropic correction of the stencils.
 
     Args:
         in_type: the type of the input field.
@@ -158,8 +164,10 @@ class R2Diffop(SteerableConv2dBase):
         smoothing: standard deviation of the Gaussian for Gaussian-derivative stencils.
         smoothing_mode: ``"std"`` or ``"e2cnn"`` (see above).
         rbffd_backend: ``"numpy"`` (default) or ``"rbf"``.
-        isotropic: the isotropic variant of the ``smoothing`` or ``rbffd`` stencils (see above;
-            ``None``: on for ``smoothing`` in the ``"std"`` mode, off otherwise, as in e2cnn).
+        isotropic: the isotropic variant of the ``smoothing`` or ``rbffd`` stencils (see
+            above). ``None``: on wherever it exists (``smoothing`` in both modes, ``rbffd`` with
+            the ``"numpy"`` backend), off for finite differences and the ``"rbf"`` backend.
+            ``False``: e2cnn's stencils.
 
     Attributes:
         weights, bias, filter, expanded_bias: as in :class:`~e2_steerable.nn.R2Conv`.

@@ -283,13 +283,17 @@ def _emit_sorted(
     stable counting passes (linear time either way).
     """
     i = 0
-    long_run = False
-    while i < m and not long_run:
+    while i < m:
         j = i + 1
         while j < m and first[births[j]] == first[births[i]]:
             j += 1
-        long_run = j - i > 16
-        for a in range(i + 1, j if not long_run else i):
+        if j - i > 16:  # a long run: all pairs by death class, then stably by birth class
+            tmp_b = np.empty(m, dtype=births.dtype)
+            tmp_d = np.empty(m, dtype=deaths.dtype)
+            _counting_pass(births, deaths, False, m, first, tmp_b, tmp_d)
+            _counting_pass(tmp_b, tmp_d, True, m, first, births, deaths)
+            break
+        for a in range(i + 1, j):  # a short run: insertion by death class
             b_ = births[a]
             d_ = deaths[a]
             c = a - 1
@@ -300,11 +304,6 @@ def _emit_sorted(
             births[c + 1] = b_
             deaths[c + 1] = d_
         i = j
-    if long_run:  # by death class, then stably by birth class (birth ranks keep their order)
-        tmp_b = np.empty(m, dtype=births.dtype)
-        tmp_d = np.empty(m, dtype=deaths.dtype)
-        _counting_pass(births, deaths, False, m, first, tmp_b, tmp_d)
-        _counting_pass(tmp_b, tmp_d, True, m, first, births, deaths)
     for a in range(m):
         out[2 * (pos + a)] = base + order[births[a]]
         out[2 * (pos + a) + 1] = base + order[deaths[a]]
